@@ -1,0 +1,254 @@
+"""The bpt application: commands that load aggregates, check, record, and retry on conflict."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
+
+from domain.calendar import clamp_to_year
+from domain.department import DepartmentYear, FiscalYear
+from domain.ledger import department_id, fiscal_year_id, project_id
+from domain.project import ProjectYear
+from domain.refusal import Refusal
+from domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
+
+# Optimistic concurrency: a conflicting write reloads and retries, with jittered backoff.
+RETRIES = 30
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def default_operator() -> str:
+    return os.environ.get("BPT_OPERATOR") or getpass.getuser()
+
+
+class BudgetApp(Application[UUID]):
+    """Every budget fact of every department, as events."""
+
+    name = "bpt"
+    snapshotting_intervals = {ProjectYear: 200}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # -- loading ----------------------------------------------------------------------
+
+    def department(self, year: int, code: str) -> DepartmentYear:
+        try:
+            return self.repository.get(department_id(year, code))
+        except AggregateNotFoundError:
+            raise Refusal("部门", f"未找到部门 {code}（{year} 年度）") from None
+
+    def project(self, year: int, code: str) -> ProjectYear:
+        try:
+            return self.repository.get(project_id(year, code))
+        except AggregateNotFoundError:
+            raise Refusal("项目", f"未找到项目 {code}（{year} 年度）") from None
+
+    def departments(self, year: int) -> list[str]:
+        try:
+            return list(self.repository.get(fiscal_year_id(year)).departments)
+        except AggregateNotFoundError:
+            return []
+
+    def _retry(self, attempt: Callable[[], Any]) -> Any:
+        """Run load-check-save until it saves without a conflicting concurrent write."""
+        for n in range(RETRIES):
+            try:
+                return attempt()
+            except (IntegrityError, OperationalError):
+                if n == RETRIES - 1:
+                    raise Refusal("并发", f"与其他操作冲突，重试 {RETRIES} 次后仍未保存，请稍后再试；未记录任何内容") from None
+                time.sleep(random.uniform(0, 0.005 * (n + 1)))
+        raise AssertionError("unreachable")
+
+    def _change_project(self, year: int, code: str, change: Callable[[ProjectYear], Any]) -> ProjectYear:
+        """Load, apply one command, save; returns the project as saved."""
+        def attempt() -> ProjectYear:
+            project = self.project(year, code)
+            change(project)
+            self.save(project)
+            return project
+
+        return self._retry(attempt)
+
+    # -- registration -----------------------------------------------------------------
+
+    def add_department(self, year: int, code: str, name: str, *, staff_quota: int | None = None,
+                       staff_actual: int | None = None, operator: str, on: date | None = None) -> None:
+        on = on or date.today()
+
+        def attempt() -> None:
+            try:
+                fy = self.repository.get(fiscal_year_id(year))
+            except AggregateNotFoundError:
+                fy = FiscalYear.open(fiscal_year_id(year), year, operator, on)
+            fy.register(code, operator, on)
+            dept = DepartmentYear.register(department_id(year, code), year=year, code=code, name=name,
+                                           staff_quota=staff_quota, staff_actual=staff_actual,
+                                           operator=operator, effective_date=on)
+            self.save(fy, dept)
+
+        self._retry(attempt)
+
+    def add_project(self, dept: str, year: int, code: str, name: str, *, kind: str = PROJECT_SPENDING,
+                    operator: str, on: date | None = None) -> None:
+        check_choice(kind, PROJECT_KINDS, "类别")
+        on = on or date.today()
+
+        def attempt() -> None:
+            department = self.department(year, dept)
+            if project_id(year, code) in self.repository:
+                raise Refusal("项目编号", f"{code} 在 {year} 年度已存在（项目编号在同一年度内唯一）")
+            department.add_project(code, kind, operator, on)
+            project = ProjectYear.register(project_id(year, code), year=year, dept=dept, code=code, name=name,
+                                           kind=kind, operator=operator, effective_date=on)
+            self.save(department, project)
+
+        self._retry(attempt)
+
+    def record_staff(self, dept: str, year: int, *, staff_quota: int | None, staff_actual: int | None,
+                     operator: str, on: date | None = None) -> None:
+        def attempt() -> None:
+            d = self.department(year, dept)
+            d.record_staff(staff_quota, staff_actual, operator, on or date.today())
+            self.save(d)
+
+        self._retry(attempt)
+
+    def record_basic_data(self, dept: str, year: int, key: str, value: Decimal, *, source: str, operator: str,
+                          on: date) -> None:
+        def attempt() -> None:
+            d = self.department(year, dept)
+            d.record_basic_data(key, value, source, operator, on)
+            self.save(d)
+
+        self._retry(attempt)
+
+    # -- budget -----------------------------------------------------------------------
+
+    def approve(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, source: str = CURRENT,
+                operator: str, confirm_duplicate: bool = False) -> ProjectYear:
+        check_choice(source, FUNDING_SOURCES, "资金来源")
+        return self._change_project(year, project, lambda p: p.approve(amount, source, doc, on, operator, confirm_duplicate))
+
+    def carry_over(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, operator: str,
+                   confirm_duplicate: bool = False) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.carry_over(amount, doc, on, operator, confirm_duplicate))
+
+    def adjust(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, reason: str,
+               source: str = CURRENT, operator: str, confirm_duplicate: bool = False) -> ProjectYear:
+        check_choice(source, FUNDING_SOURCES, "资金来源")
+        return self._change_project(year, project,
+                             lambda p: p.adjust(amount, source, doc, on, reason, operator, confirm_duplicate))
+
+    def transfer(self, source_project: str, target_project: str, year: int, amount: Decimal, *, doc: str,
+                 on: date, reason: str, source: str = CURRENT, operator: str,
+                 confirm_duplicate: bool = False) -> None:
+        """调剂: both halves are saved in one transaction, or neither is."""
+        check_choice(source, FUNDING_SOURCES, "资金来源")
+        if source_project == target_project:
+            raise Refusal("调入项目", "调出与调入不能是同一项目")
+
+        def attempt() -> None:
+            out_of, into = self.project(year, source_project), self.project(year, target_project)
+            out_of.transfer_out(amount, source, doc, on, reason, target_project, operator, confirm_duplicate)
+            into.transfer_in(amount, source, doc, on, reason, source_project, operator, confirm_duplicate)
+            self.save(out_of, into)
+
+        self._retry(attempt)
+
+    def pay(self, project: str, year: int, amount: Decimal, *, voucher: str, on: date, source: str = CURRENT,
+            operator: str, note: str = "") -> ProjectYear:
+        check_choice(source, FUNDING_SOURCES, "资金来源")
+        return self._change_project(year, project, lambda p: p.pay(amount, source, voucher, on, operator, note))
+
+    def reverse(self, project: str, year: int, *, voucher: str, reason: str, operator: str,
+                on: date | None = None) -> ProjectYear:
+        def change(p: ProjectYear) -> None:
+            # A reversal takes effect on the day it is made, clamped into the fiscal year.
+            when = on or clamp_to_year(date.today(), year)
+            p.reverse(voucher, when, reason, operator)
+
+        return self._change_project(year, project, change)
+
+    # -- indicators -------------------------------------------------------------------
+
+    def add_indicator(self, project: str, year: int, *, level1: str, level2: str, name: str, target: Target,
+                      unit: str, weight: Decimal, operator: str, on: date | None = None) -> str:
+        when = on or clamp_to_year(date.today(), year)
+        codes: list[str] = []
+        self._change_project(year, project, lambda p: codes.append(
+            p.declare_indicator(level1, level2, name, target, unit, weight, when, operator)))
+        return codes[-1]
+
+    def revise_target(self, project: str, year: int, indicator: str, target: Target, *, doc: str, reason: str,
+                      on: date, operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.revise_target(indicator, target, doc, reason, on, operator))
+
+    def record_actual(self, project: str, year: int, indicator: str, *, value: Decimal | None, text: str,
+                      on: date, operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.record_actual(indicator, value, text, on, operator))
+
+    def assess(self, project: str, year: int, indicator: str, *, grade: str, score: Decimal, reason: str,
+               on: date, operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.assess(indicator, grade, score, reason, on, operator))
+
+    def explain_deviation(self, project: str, year: int, indicator: str, *, text: str, on: date,
+                          operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.explain_deviation(indicator, text, on, operator))
+
+    # -- rubric, year-end, monitoring -------------------------------------------------
+
+    def adopt_rubric(self, dept: str, year: int, *, rubric: str, content_hash: str, kind: str, operator: str,
+                     on: date | None = None) -> bool:
+        def attempt() -> bool:
+            d = self.department(year, dept)
+            changed = d.adopt_rubric(rubric, content_hash, kind, operator, on or clamp_to_year(date.today(), year))
+            self.save(d)
+            return changed
+
+        return self._retry(attempt)
+
+    def issue_self_assessment(self, dept: str, year: int, *, snapshot: str, position: int, rubric: str,
+                              rubric_hash: str, content_hash: str, figures: dict, operator: str) -> int:
+        def attempt() -> int:
+            d = self.department(year, dept)
+            version = d.issue_self_assessment(snapshot, position, rubric, rubric_hash, content_hash, figures,
+                                              operator, clamp_to_year(date.today(), year))
+            self.save(d)
+            return version
+
+        return self._retry(attempt)
+
+    def raise_warning(self, project: str, year: int, *, as_of: date, level: str, rate: Decimal | None,
+                      progress: Decimal, operator: str) -> bool:
+        """双监控 warning, at most once per project and as-of date (retries and duplicates are no-ops)."""
+        def attempt() -> bool:
+            p = self.project(year, project)
+            raised = p.raise_warning(as_of, level, rate, progress, operator)
+            if raised:
+                self.save(p)
+            return raised
+
+        return self._retry(attempt)

@@ -1,0 +1,417 @@
+"""The project-year aggregate (项目, per fiscal year): its budget, payments and indicators."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.calendar import check_in_year
+from domain.ledger import Ledger
+from domain.money import ZERO, fmt_yuan
+from domain.refusal import Refusal
+from domain.values import CARRIED, GRADES, QUALITATIVE, Target
+
+# The budget lines of a project, each kept per funding source.
+INITIAL = "initial_budget"
+CARRIED_OVER = "carried_over"
+INCREASES = "increases"
+DECREASES = "decreases"
+TRANSFERS_IN = "transfers_in"
+TRANSFERS_OUT = "transfers_out"
+EXECUTED = "executed"
+LINES = (INITIAL, CARRIED_OVER, INCREASES, DECREASES, TRANSFERS_IN, TRANSFERS_OUT, EXECUTED)
+# Sign of each line in 全年预算数 (executed is not part of it).
+BUDGET_SIGNS = {INITIAL: 1, CARRIED_OVER: 1, INCREASES: 1, DECREASES: -1, TRANSFERS_IN: 1, TRANSFERS_OUT: -1}
+
+# Grade bands for qualitative indicators: share of the weight (DOMAIN.md).
+GRADE_BANDS = {"达成": (Decimal("0.8"), Decimal("1")), "部分达成": (Decimal("0.6"), Decimal("0.8")), "未达成": (Decimal("0"), Decimal("0.6"))}
+
+
+class ProjectYear(Ledger):
+    """One project (or 基本支出 line) of one department in one fiscal year."""
+
+    class Created(Aggregate.Created):
+        year: int
+        dept: str
+        code: str
+        name: str
+        kind: str
+        operator: str
+        effective_date: date
+        chain: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p.year, p.dept, p.code, p.name, p.kind = self.year, self.dept, self.code, self.name, self.kind
+            p.chain = self.chain
+            p.amounts = {line: {} for line in LINES}
+            p.docs = {}  # "文号|amount" -> event name: duplicate-submission guard
+            p.payments = {}  # voucher -> {"amount", "source", "date", "reversed"}
+            p.indicators = {}  # code -> indicator state (see IndicatorDeclared)
+            p.execution_deviation = ""  # 偏差说明 of budget execution
+            p.warnings = {}  # as-of date (ISO) -> warning level raised
+
+    # -- budget events ----------------------------------------------------------------
+
+    class _Movement(Ledger.Event):
+        """A change of one budget line of one funding source."""
+
+        amount: Decimal
+        source: str
+        doc: str
+
+        line = ""
+
+        def apply(self, p: ProjectYear) -> None:
+            p._add(self.line, self.source, self.amount)
+            p.docs[p._doc_key(self.doc, self.amount)] = type(self).__name__
+
+    class Approved(_Movement):
+        """年初预算批复."""
+
+        line = INITIAL
+
+    class CarriedOver(_Movement):
+        """上年结转."""
+
+        line = CARRIED_OVER
+
+    class Increased(_Movement):
+        """追加."""
+
+        reason: str
+        line = INCREASES
+
+    class Decreased(_Movement):
+        """调减."""
+
+        reason: str
+        line = DECREASES
+
+    class TransferredIn(_Movement):
+        """调剂转入 (the other half is TransferredOut on ``counterpart``)."""
+
+        reason: str
+        counterpart: str
+        line = TRANSFERS_IN
+
+    class TransferredOut(_Movement):
+        """调剂转出."""
+
+        reason: str
+        counterpart: str
+        line = TRANSFERS_OUT
+
+    class Paid(Ledger.Event):
+        """支出/拨付."""
+
+        amount: Decimal
+        source: str
+        voucher: str
+        note: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p._add(EXECUTED, self.source, self.amount)
+            p.payments[self.voucher] = {"amount": self.amount, "source": self.source, "date": self.effective_date, "reversed": False}
+
+    class PaymentReversed(Ledger.Event):
+        """冲销 of a payment: a new event, the original stays."""
+
+        amount: Decimal
+        source: str
+        voucher: str
+        reason: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p._add(EXECUTED, self.source, -self.amount)
+            p.payments[self.voucher]["reversed"] = True
+
+    # -- indicator events -------------------------------------------------------------
+
+    class IndicatorDeclared(Ledger.Event):
+        indicator: str
+        level1: str
+        level2: str
+        name: str
+        target: dict
+        unit: str
+        weight: Decimal
+
+        def apply(self, p: ProjectYear) -> None:
+            p.indicators[self.indicator] = {
+                "code": self.indicator, "level1": self.level1, "level2": self.level2, "name": self.name,
+                "target": dict(self.target), "unit": self.unit, "weight": self.weight,
+                "actuals": [], "assessment": None, "deviation": "",
+            }
+
+    class TargetRevised(Ledger.Event):
+        indicator: str
+        target: dict
+        doc: str
+        reason: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p.indicators[self.indicator]["target"] = dict(self.target)
+
+    class ActualRecorded(Ledger.Event):
+        """An 实际完成值: a number for a quantitative indicator, text for a qualitative one."""
+
+        indicator: str
+        value: Decimal | None
+        text: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p.indicators[self.indicator]["actuals"].append({"date": self.effective_date, "value": self.value, "text": self.text})
+
+    class QualitativeAssessed(Ledger.Event):
+        indicator: str
+        grade: str
+        score: Decimal
+        reason: str
+
+        def apply(self, p: ProjectYear) -> None:
+            p.indicators[self.indicator]["assessment"] = {"grade": self.grade, "score": self.score, "reason": self.reason}
+
+    class DeviationExplained(Ledger.Event):
+        """偏差原因分析及改进措施, of one indicator or (indicator "") of budget execution."""
+
+        indicator: str
+        text: str
+
+        def apply(self, p: ProjectYear) -> None:
+            if self.indicator:
+                p.indicators[self.indicator]["deviation"] = self.text
+            else:
+                p.execution_deviation = self.text
+
+    class WarningRaised(Ledger.Event):
+        """双监控: execution lagged 序时进度 at ``as_of``; raised once per project and as-of date."""
+
+        as_of: date
+        level: str
+        execution_rate: Decimal | None
+        time_progress: Decimal
+
+        def apply(self, p: ProjectYear) -> None:
+            p.warnings = {**p.warnings, self.as_of.isoformat(): self.level}
+
+
+    # -- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def register(cls, id: Any, *, year: int, dept: str, code: str, name: str, kind: str,  # noqa: A002
+                 operator: str, effective_date: date) -> ProjectYear:
+        if not code.strip():
+            raise Refusal("项目编号", "不能为空")
+        if not name.strip():
+            raise Refusal("项目名称", "不能为空")
+        return cls._new(cls.Created, id, year=year, dept=dept, code=code, name=name, kind=kind,
+                        operator=operator, effective_date=effective_date)
+
+    # -- figures ----------------------------------------------------------------------
+
+    def _add(self, line: str, source: str, amount: Decimal) -> None:
+        by_source = self.amounts[line]
+        by_source[source] = by_source.get(source, ZERO) + amount
+
+    @staticmethod
+    def _doc_key(doc: str, amount: Decimal) -> str:
+        return f"{doc}|{fmt_yuan(amount)}"
+
+    def total(self, line: str) -> Decimal:
+        return sum(self.amounts[line].values(), ZERO)
+
+    def budget(self, source: str | None = None) -> Decimal:
+        """全年预算数 (of one funding source, or in total)."""
+        total = ZERO
+        for line, sign in BUDGET_SIGNS.items():
+            amounts = self.amounts[line]
+            total += sign * (amounts.get(source, ZERO) if source else sum(amounts.values(), ZERO))
+        return total
+
+    def available(self, source: str) -> Decimal:
+        """What can still be paid or taken away from one funding source."""
+        return self.budget(source) - self.amounts[EXECUTED].get(source, ZERO)
+
+    def figures(self) -> dict[str, Decimal]:
+        """Every budget line in total, plus 全年预算数: what replaying the events gives."""
+        out = {line: self.total(line) for line in LINES}
+        out["adjusted_budget"] = self.budget()
+        return out
+
+    # -- commands: each checks its invariants, then triggers exactly one event ----------
+
+    def _check_date(self, effective_date: date) -> None:
+        check_in_year(effective_date, self.year, "日期")
+
+    def _check_positive(self, amount: Decimal, field: str = "金额") -> None:
+        if amount <= 0:
+            raise Refusal(field, "金额必须大于零")
+
+    def _check_doc(self, doc: str, amount: Decimal, confirm_duplicate: bool) -> None:
+        if not doc.strip():
+            raise Refusal("文号", "不能为空")
+        if not confirm_duplicate and self._doc_key(doc, amount) in self.docs:
+            raise Refusal("文号", f"{doc} 已以相同金额 {fmt_yuan(amount)} 元记录在项目 {self.code}，"
+                                  "疑似重复提交（确需重复请加 --confirm-duplicate）")
+
+    def _check_can_take(self, amount: Decimal, source: str, what: str) -> None:
+        available = self.available(source)
+        if amount > available:
+            raise Refusal("金额", f"{what} {fmt_yuan(amount)} 元超过项目 {self.code} {source}可用额度 "
+                                  f"{fmt_yuan(available)} 元（全年预算 {fmt_yuan(self.budget(source))}，"
+                                  f"已支出 {fmt_yuan(self.amounts[EXECUTED].get(source, ZERO))}）")
+
+    def approve(self, amount: Decimal, source: str, doc: str, effective_date: date, operator: str,
+                confirm_duplicate: bool = False) -> None:
+        self._check_positive(amount)
+        self._check_date(effective_date)
+        self._check_doc(doc, amount, confirm_duplicate)
+        event = self.CarriedOver if source == CARRIED else self.Approved
+        self.trigger_event(event, amount=amount, source=source, doc=doc, effective_date=effective_date, operator=operator)
+
+    def carry_over(self, amount: Decimal, doc: str, effective_date: date, operator: str,
+                   confirm_duplicate: bool = False) -> None:
+        self.approve(amount, CARRIED, doc, effective_date, operator, confirm_duplicate)
+
+    def adjust(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str, operator: str,
+               confirm_duplicate: bool = False) -> None:
+        """``amount`` > 0 is 追加, < 0 is 调减."""
+        if amount == 0:
+            raise Refusal("金额", "调整金额不能为零")
+        if not reason.strip():
+            raise Refusal("原因", "追加/调减必须说明原因")
+        self._check_date(effective_date)
+        self._check_doc(doc, abs(amount), confirm_duplicate)
+        if amount > 0:
+            self.trigger_event(self.Increased, amount=amount, source=source, doc=doc, reason=reason,
+                               effective_date=effective_date, operator=operator)
+        else:
+            self._check_can_take(-amount, source, "调减")
+            self.trigger_event(self.Decreased, amount=-amount, source=source, doc=doc, reason=reason,
+                               effective_date=effective_date, operator=operator)
+
+    def transfer_out(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str,
+                     counterpart: str, operator: str, confirm_duplicate: bool = False) -> None:
+        self._check_positive(amount)
+        if not reason.strip():
+            raise Refusal("原因", "调剂必须说明原因")
+        self._check_date(effective_date)
+        self._check_doc(doc, amount, confirm_duplicate)
+        self._check_can_take(amount, source, "调剂转出")
+        self.trigger_event(self.TransferredOut, amount=amount, source=source, doc=doc, reason=reason,
+                           counterpart=counterpart, effective_date=effective_date, operator=operator)
+
+    def transfer_in(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str,
+                    counterpart: str, operator: str, confirm_duplicate: bool = False) -> None:
+        self._check_positive(amount)
+        self._check_date(effective_date)
+        self._check_doc(doc, amount, confirm_duplicate)
+        self.trigger_event(self.TransferredIn, amount=amount, source=source, doc=doc, reason=reason,
+                           counterpart=counterpart, effective_date=effective_date, operator=operator)
+
+    def pay(self, amount: Decimal, source: str, voucher: str, effective_date: date, operator: str, note: str = "") -> None:
+        self._check_positive(amount)
+        if not voucher.strip():
+            raise Refusal("凭证号", "不能为空")
+        if voucher in self.payments:
+            raise Refusal("凭证号", f"{voucher} 已在项目 {self.code} {self.year} 年度使用过")
+        self._check_date(effective_date)
+        self._check_can_take(amount, source, "支出")
+        self.trigger_event(self.Paid, amount=amount, source=source, voucher=voucher, note=note,
+                           effective_date=effective_date, operator=operator)
+
+    def reverse(self, voucher: str, effective_date: date, reason: str, operator: str) -> None:
+        payment = self.payments.get(voucher)
+        if payment is None:
+            raise Refusal("凭证号", f"项目 {self.code} {self.year} 年度没有凭证 {voucher}")
+        if payment["reversed"]:
+            raise Refusal("凭证号", f"凭证 {voucher} 已冲销过")
+        if not reason.strip():
+            raise Refusal("原因", "冲销必须说明原因")
+        self._check_date(effective_date)
+        self.trigger_event(self.PaymentReversed, amount=payment["amount"], source=payment["source"], voucher=voucher,
+                           reason=reason, effective_date=effective_date, operator=operator)
+
+    def raise_warning(self, as_of: date, level: str, rate: Decimal | None, progress: Decimal, operator: str) -> bool:
+        """Record a 双监控 warning unless one was already raised for ``as_of``; True if recorded."""
+        if as_of.isoformat() in self.warnings:
+            return False
+        self.trigger_event(self.WarningRaised, as_of=as_of, level=level, execution_rate=rate, time_progress=progress,
+                           effective_date=as_of, operator=operator)
+        return True
+
+    # -- indicator commands -----------------------------------------------------------
+
+    def indicator(self, code: str) -> dict:
+        try:
+            return self.indicators[code]
+        except KeyError:
+            raise Refusal("指标", f"项目 {self.code} {self.year} 年度没有指标 {code}") from None
+
+    def next_indicator_code(self) -> str:
+        return f"I{len(self.indicators) + 1:02d}"
+
+    def declare_indicator(self, level1: str, level2: str, name: str, target: Target, unit: str, weight: Decimal,
+                          effective_date: date, operator: str) -> str:
+        for field, value in (("一级指标", level1), ("二级指标", level2), ("三级指标", name)):
+            if not value.strip():
+                raise Refusal(field, "不能为空")
+        if weight < 0 or weight > 100:
+            raise Refusal("分值", f"分值应在 0 到 100 之间，收到 {weight}")
+        if any(i["name"] == name and i["level2"] == level2 for i in self.indicators.values()):
+            raise Refusal("三级指标", f"项目 {self.code} 已有指标“{name}”（{level2}）")
+        self._check_date(effective_date)
+        code = self.next_indicator_code()
+        self.trigger_event(self.IndicatorDeclared, indicator=code, level1=level1, level2=level2, name=name,
+                           target=target.as_dict(), unit=unit, weight=weight,
+                           effective_date=effective_date, operator=operator)
+        return code
+
+    def revise_target(self, code: str, target: Target, doc: str, reason: str, effective_date: date, operator: str) -> None:
+        self.indicator(code)
+        if not reason.strip():
+            raise Refusal("原因", "调整指标值必须说明原因")
+        self._check_date(effective_date)
+        self.trigger_event(self.TargetRevised, indicator=code, target=target.as_dict(), doc=doc, reason=reason,
+                           effective_date=effective_date, operator=operator)
+
+    def record_actual(self, code: str, value: Decimal | None, text: str, effective_date: date, operator: str) -> None:
+        indicator = self.indicator(code)
+        quantitative = indicator["target"]["comparison"] != QUALITATIVE
+        if quantitative and value is None:
+            raise Refusal("实际完成值", f"指标 {code} 是定量指标，需要数值")
+        if value is not None and value < 0:
+            raise Refusal("实际完成值", "不能为负数")
+        self._check_date(effective_date)
+        self.trigger_event(self.ActualRecorded, indicator=code, value=value, text=text,
+                           effective_date=effective_date, operator=operator)
+
+    def assess(self, code: str, grade: str, score: Decimal, reason: str, effective_date: date, operator: str) -> None:
+        indicator = self.indicator(code)
+        if indicator["target"]["comparison"] != QUALITATIVE:
+            raise Refusal("指标", f"指标 {code} 是定量指标，得分由实际完成值计算，不能直接评定")
+        if grade not in GRADES:
+            raise Refusal("等级", f"“{grade}”不是可选值（可选：{'、'.join(GRADES)}）")
+        weight = indicator["weight"]
+        low, high = GRADE_BANDS[grade]
+        if not (weight * low <= score <= weight * high):
+            raise Refusal("得分", f"{grade}的得分应在 {weight * low:.2f} 到 {weight * high:.2f} 之间（分值 {weight}），收到 {score}")
+        if score < weight and not reason.strip():
+            raise Refusal("原因", "未得满分必须说明原因")
+        self._check_date(effective_date)
+        self.trigger_event(self.QualitativeAssessed, indicator=code, grade=grade, score=score, reason=reason,
+                           effective_date=effective_date, operator=operator)
+
+    def explain_deviation(self, code: str, text: str, effective_date: date, operator: str) -> None:
+        if code:
+            self.indicator(code)
+        if not text.strip():
+            raise Refusal("偏差原因分析及改进措施", "不能为空")
+        self._check_date(effective_date)
+        self.trigger_event(self.DeviationExplained, indicator=code, text=text, effective_date=effective_date, operator=operator)
+
+
+

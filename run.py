@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Set up bpt in ./.venv (first run only) and run it.
+
+    python3 run.py demo   # build the demo year in ./demo.db (fresh) and open the terminal UI on it
+    python3 run.py test   # the import-layer contract, then the whole test suite
+    python3 run.py bpt …  # any bpt command inside the environment
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".bpt-installed"
+
+
+def ensure_env() -> None:
+    """Create the virtualenv and install bpt with its test tools, again when pyproject changes."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("创建虚拟环境 .venv …", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("安装 bpt 及其依赖（首次运行需要几分钟）…", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*cmd: str) -> int:
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else "demo"
+    ensure_env()
+    bpt = str(BIN / "bpt")
+    if task == "demo":
+        code = run(bpt, "demo", "--db", str(ROOT / "demo.db"), "--fresh")
+        return code or run(bpt, "--db", str(ROOT / "demo.db"), "tui", "--year", "2021", *argv[1:])
+    if task == "test":
+        code = run(str(BIN / "lint-imports"), "--config", str(ROOT / "pyproject.toml"))
+        return code or run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup", *argv[1:])
+    if task == "bpt":
+        return run(bpt, *argv[1:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
