@@ -3,6 +3,8 @@
 
     python3 run.py demo   # build the demo year in ./demo.db (fresh) and open the terminal UI on it
     python3 run.py test   # the import-layer contract, then the whole test suite
+    python3 run.py soak   # the long robustness runs (tests/soak)
+    python3 run.py bench  # the benchmarks (bench/), figures and ratios
     python3 run.py bpt …  # any bpt command inside the environment
 """
 
@@ -49,7 +51,12 @@ def main(argv: list[str]) -> int:
         return code or run(bpt, "--db", str(ROOT / "demo.db"), "tui", "--year", "2021", *argv[1:])
     if task == "test":
         code = run(str(BIN / "lint-imports"), "--config", str(ROOT / "pyproject.toml"))
-        return code or run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup", *argv[1:])
+        return code or run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup",
+                           "--ignore=tests/soak", *argv[1:])
+    if task == "soak":
+        return run(str(BIN / "python"), "-m", "pytest", "tests/soak", *argv[1:])
+    if task == "bench":
+        return run(str(BIN / "python"), "-m", "bench", *argv[1:])
     if task == "bpt":
         return run(bpt, *argv[1:])
     print(__doc__, file=sys.stderr)

@@ -7,6 +7,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ from domain.refusal import Refusal
 from domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
 
 # Optimistic concurrency: a conflicting write reloads and retries, with jittered backoff.
-RETRIES = 30
+RETRIES = 40
 
 
 class DateAsISO(Transcoding):
@@ -42,10 +43,18 @@ def default_operator() -> str:
 
 
 class BudgetApp(Application[UUID]):
-    """Every budget fact of every department, as events."""
+    """Every budget fact of every department, as events.
+
+    ``write_lock`` (a context-manager factory) serialises load-check-save where the store
+    has a single writer anyway (SQLite): there, optimistic retries only thrash.
+    """
 
     name = "bpt"
     snapshotting_intervals = {ProjectYear: 200}
+
+    def __init__(self, env: dict | None = None, write_lock: Callable[[], AbstractContextManager] = nullcontext):
+        super().__init__(env)
+        self.write_lock = write_lock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -75,11 +84,12 @@ class BudgetApp(Application[UUID]):
         """Run load-check-save until it saves without a conflicting concurrent write."""
         for n in range(RETRIES):
             try:
-                return attempt()
+                with self.write_lock():
+                    return attempt()
             except (IntegrityError, OperationalError):
                 if n == RETRIES - 1:
                     raise Refusal("并发", f"与其他操作冲突，重试 {RETRIES} 次后仍未保存，请稍后再试；未记录任何内容") from None
-                time.sleep(random.uniform(0, 0.005 * (n + 1)))
+                time.sleep(random.uniform(0, min(0.002 * 2 ** n, 0.2)))
         raise AssertionError("unreachable")
 
     def _change_project(self, year: int, code: str, change: Callable[[ProjectYear], Any]) -> ProjectYear:

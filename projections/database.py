@@ -7,8 +7,11 @@ live in the same database, so a view row and its tracking position commit togeth
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
+from contextlib import contextmanager, nullcontext
+from functools import partial
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
@@ -94,4 +97,16 @@ class Database:
     def open_app(self, *, create_table: bool = False) -> BudgetApp:
         if not create_table and not self.exists():
             raise Refusal("数据库", f"{self.url} 尚未初始化，请先运行 bpt init")
-        return BudgetApp(env=self.app_env(create_table=create_table))
+        lock = nullcontext if self.is_postgres else partial(file_lock, self.sqlite_path + ".lock")
+        return BudgetApp(env=self.app_env(create_table=create_table), write_lock=lock)
+
+
+@contextmanager
+def file_lock(path: str):
+    """An exclusive lock across processes on one SQLite file (released if the holder dies)."""
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
