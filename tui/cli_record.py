@@ -13,6 +13,7 @@ from domain.money import fmt_yuan, parse_amount, parse_quantity
 from domain.project import ProjectYear
 from domain.refusal import Refusal
 from domain.values import CURRENT, FUNDING_SOURCES, GRADES, PROJECT_KINDS, PROJECT_SPENDING, QUALITATIVE, Target
+from projections.schema import init_database
 from tui.cli import cli, db_option, echo_json, json_option, operator_of, operator_option, session, year_option
 
 # Options shared by the verbs that record a budget document.
@@ -42,7 +43,7 @@ def _decimal(text: str, field: str) -> Decimal:
 def init(ctx: click.Context, db: str | None) -> None:
     """创建数据库结构（可重复执行）。"""
     s = session(ctx)
-    s.db.open_app(create_table=True)
+    init_database(s.db)
     click.echo(f"数据库已就绪：{s.db.url}")
 
 
