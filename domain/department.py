@@ -17,6 +17,7 @@ BASIC_DATA = {
     "sangong_budget": "“三公经费”预算数",
     "sangong_actual": "“三公经费”实际支出数",
     "sangong_last_year": "上年“三公经费”实际支出数",
+    "sangong_budget_last_year": "上年“三公经费”预算数",
     "public_budget": "公用经费预算数",
     "public_actual": "公用经费实际支出数",
     "procurement_budget": "政府采购预算数",
@@ -25,6 +26,16 @@ BASIC_DATA = {
     "fixed_assets_in_use": "在用固定资产总额",
     "year_end_balance": "年末结余",
     "carried_over_total": "上年结转",
+    "building_area_actual": "楼堂馆所实际建筑面积",
+    "building_area_approved": "楼堂馆所批复建筑面积",
+    "building_investment_actual": "楼堂馆所实际投资额",
+    "building_investment_approved": "楼堂馆所批复投资额",
+    "management_failures": "管理制度不健全情形数",
+    "compliance_failures": "资金使用不合规情形数",
+    "disclosure_failures": "信息公开不到位情形数",
+    "target_assessment_score": "绩效目标考核得分",
+    "target_assessment_total": "绩效目标考核总分",
+    "satisfaction_rate": "满意度",
 }
 
 

@@ -88,4 +88,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Each verb family lives in its own module and registers itself on ``cli``.
-from tui import cli_record, cli_status  # noqa: E402,F401
+from tui import cli_record, cli_rubric, cli_status  # noqa: E402,F401
+
+cli.add_command(cli_rubric.rubric)

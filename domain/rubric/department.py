@@ -80,21 +80,21 @@ def _score(rubric: Rubric, ind: DepartmentIndicator, figures: Mapping[str, Decim
     if isinstance(ind.rule, ManualRule):
         if entry is None:
             return result(None, None, f"待人工评分（{rule_text}）", PENDING)
-        score, reason = entry
+        score, reason = _manual_score(entry[0]), entry[1]
         problem = ind.rule.check(score, reason, ind.weight)
         if problem:
             return result(None, None, f"人工评分无效：{problem}（{rule_text}）", INVALID)
         q = quantize_score(score)
-        return result(None, q, f"人工评分 {fmt_number(score)} 分；理由：{reason.strip()}；得分 {q}（{ROUNDING_NOTE}）")
+        return result(None, q, f"人工评分 {fmt_number(score)} 分；理由：{str(reason).strip()}；得分 {q}（{ROUNDING_NOTE}）")
     value, exact, text, status, missing = _compute(rubric, ind, figures, rule_text)
     if entry is not None:
-        score, reason = entry
+        score, reason = _manual_score(entry[0]), entry[1]
         problem = ManualRule().check(score, reason, ind.weight)
         if problem:
             return result(value, None, f"人工认定无效：{problem}；计算结果：{text}", INVALID, missing)
         q = quantize_score(score)
         computed = f"{quantize_score(exact)} 分" if exact is not None else "无"
-        return result(value, q, f"人工认定 {fmt_number(score)} 分（覆盖计算结果 {computed}）；理由：{reason.strip()}；"
+        return result(value, q, f"人工认定 {fmt_number(score)} 分（覆盖计算结果 {computed}）；理由：{str(reason).strip()}；"
                                 f"计算依据：{text}", OVERRIDDEN, missing)
     return result(value, None if exact is None else quantize_score(exact), text, status, missing)
 
@@ -129,6 +129,11 @@ def _compute(rubric: Rubric, ind: DepartmentIndicator, figures: Mapping[str, Dec
     score = quantize_score(outcome.score)
     return value, outcome.score, (f"输入：{inputs}；{value_text}；规则：{rule_text}；{outcome.arithmetic}；"
                                   f"得分 {score}（{ROUNDING_NOTE}）"), OK, ()
+
+
+def _manual_score(score: object) -> object:
+    """Integers are exact too; anything else (a float) is left for the check to refuse."""
+    return Decimal(score) if isinstance(score, int) and not isinstance(score, bool) else score
 
 
 def _short(label: str) -> str:

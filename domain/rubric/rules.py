@@ -19,7 +19,7 @@ ROUNDING_NOTE = "得分按四舍五入（ROUND_HALF_UP）保留两位小数"
 
 ABOVE, BELOW = "above", "below"
 EXACT, STARTED, COMPLETED = "exact", "started", "completed"
-COUNT_MODES = {EXACT: "按实际超出比例扣分", STARTED: "不足一档按一档扣", COMPLETED: "不足一档不扣"}
+COUNT_MODES = {EXACT: "不足一档按比例扣", STARTED: "不足一档按一档扣", COMPLETED: "不足一档不扣"}
 
 
 def quantize_score(value: Decimal) -> Decimal:
@@ -102,7 +102,8 @@ class ThresholdRule:
         deducted = steps * self.deduction
         score = clamp_score(weight - deducted, weight)
         word = "超过" if above else "低于"
-        text = (f"{v} {word} {t} {show_amount(excess, unit)}，按每 {show_amount(self.step, unit)} 一档计 "
+        gap = "超出" if above else "相差"
+        text = (f"{v} {word} {t}，{gap} {show_amount(excess, unit)}，按每 {show_amount(self.step, unit)}一档计 "
                 f"{fmt_number(steps)} 档，扣 {fmt_number(steps)} × {pts(self.deduction)} = {fmt_number(deducted)} 分；"
                 f"{pts(weight)} − {fmt_number(deducted)} = {fmt_number(weight - deducted)}")
         if score != weight - deducted:
@@ -222,8 +223,10 @@ class ManualRule:
 
     def check(self, score: Decimal, reason: str, weight: Decimal) -> str | None:
         """Why this manual score is not acceptable, or None when it is."""
+        if isinstance(score, int) and not isinstance(score, bool):
+            score = Decimal(score)
         if not isinstance(score, Decimal) or not score.is_finite():
-            return "人工得分必须是数值"
+            return "人工得分必须是数值（Decimal）"
         if not str(reason or "").strip():
             return "人工评分须说明理由"
         if score < 0 or score > weight:
