@@ -21,6 +21,7 @@ from domain.department import DepartmentYear, FiscalYear
 from domain.ledger import department_id, fiscal_year_id, project_id
 from domain.project import ProjectYear
 from domain.refusal import Refusal
+from domain.rubric import Rubric
 from domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
 
 # Optimistic concurrency: a conflicting write reloads and retries, with jittered backoff.
@@ -222,7 +223,9 @@ class BudgetApp(Application[UUID]):
 
     def assess(self, project: str, year: int, indicator: str, *, grade: str, score: Decimal, reason: str,
                on: date, operator: str) -> ProjectYear:
-        return self._change_project(year, project, lambda p: p.assess(indicator, grade, score, reason, on, operator))
+        rubric = self.department(year, self.project(year, project).dept).rubric("project")
+        return self._change_project(year, project,
+                                    lambda p: p.assess(indicator, grade, score, reason, on, operator, rubric))
 
     def explain_deviation(self, project: str, year: int, indicator: str, *, text: str, on: date,
                           operator: str) -> ProjectYear:
@@ -230,11 +233,11 @@ class BudgetApp(Application[UUID]):
 
     # -- rubric, year-end, monitoring -------------------------------------------------
 
-    def adopt_rubric(self, dept: str, year: int, *, rubric: str, content_hash: str, kind: str, operator: str,
-                     on: date | None = None) -> bool:
+    def adopt_rubric(self, dept: str, year: int, rubric: Rubric, *, operator: str, on: date | None = None) -> bool:
+        """Record which rubric scores this department-year (its full text is kept in the event)."""
         def attempt() -> bool:
             d = self.department(year, dept)
-            changed = d.adopt_rubric(rubric, content_hash, kind, operator, on or clamp_to_year(date.today(), year))
+            changed = d.adopt_rubric(rubric, operator, on or clamp_to_year(date.today(), year))
             self.save(d)
             return changed
 

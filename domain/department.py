@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.ledger import Ledger
 from domain.refusal import Refusal
+from domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, builtin_rubric, load_rubric_text
 
 # 部门整体支出绩效评价基础数据: the named figures a department-level rubric may use,
 # recorded by `bpt dept data`. Keys are stable identifiers; labels are the forms' words.
@@ -119,9 +120,10 @@ class DepartmentYear(Ledger):
         rubric: str
         content_hash: str
         kind: str  # "project" or "department"
+        text: str  # the rubric file itself, so the rule in force can always be re-read from the events
 
         def apply(self, d: DepartmentYear) -> None:
-            d.rubrics = {**d.rubrics, self.kind: {"name": self.rubric, "hash": self.content_hash}}
+            d.rubrics = {**d.rubrics, self.kind: {"name": self.rubric, "hash": self.content_hash, "text": self.text}}
 
     class SelfAssessmentIssued(Ledger.Event):
         """The year-end 绩效自评, issued as an immutable snapshot of computed figures.
@@ -172,13 +174,23 @@ class DepartmentYear(Ledger):
         self.trigger_event(self.BasicDataRecorded, key=key, value=value, source=source, operator=operator,
                            effective_date=effective_date)
 
-    def adopt_rubric(self, rubric: str, content_hash: str, kind: str, operator: str, effective_date: date) -> bool:
-        """Record the rubric in force; False (nothing recorded) when it is already the one."""
-        if self.rubrics.get(kind) == {"name": rubric, "hash": content_hash}:
+    def adopt_rubric(self, rubric: Rubric, operator: str, effective_date: date) -> bool:
+        """Record the rubric in force for its kind; False (nothing recorded) when it already is."""
+        current = self.rubrics.get(rubric.kind)
+        if current and current["hash"] == rubric.content_hash:
             return False
-        self.trigger_event(self.RubricAdopted, rubric=rubric, content_hash=content_hash, kind=kind,
-                           operator=operator, effective_date=effective_date)
+        self.trigger_event(self.RubricAdopted, rubric=rubric.name, content_hash=rubric.content_hash, kind=rubric.kind,
+                           text=rubric.text, operator=operator, effective_date=effective_date)
         return True
+
+    def rubric(self, kind: str) -> Rubric:
+        """The rubric in force: the adopted one, else the shipped default for projects."""
+        adopted = self.rubrics.get(kind)
+        if adopted:
+            return load_rubric_text(adopted["text"], source=adopted["name"])
+        if kind != "project":
+            raise Refusal("评分规则", f"部门 {self.code} {self.year} 年度尚未指定部门整体评分规则（bpt rubric adopt）")
+        return builtin_rubric(DEFAULT_PROJECT_RUBRIC)
 
     def issue_self_assessment(self, snapshot: str, position: int, rubric: str, rubric_hash: str, content_hash: str,
                               figures: dict, operator: str, effective_date: date) -> int:

@@ -12,7 +12,8 @@ from domain.calendar import check_in_year
 from domain.ledger import Ledger
 from domain.money import ZERO, fmt_yuan
 from domain.refusal import Refusal
-from domain.values import CARRIED, GRADES, QUALITATIVE, Target
+from domain.rubric import Rubric, check_assessment
+from domain.values import CARRIED, QUALITATIVE, Target
 
 # The budget lines of a project, each kept per funding source.
 INITIAL = "initial_budget"
@@ -26,8 +27,6 @@ LINES = (INITIAL, CARRIED_OVER, INCREASES, DECREASES, TRANSFERS_IN, TRANSFERS_OU
 # Sign of each line in 全年预算数 (executed is not part of it).
 BUDGET_SIGNS = {INITIAL: 1, CARRIED_OVER: 1, INCREASES: 1, DECREASES: -1, TRANSFERS_IN: 1, TRANSFERS_OUT: -1}
 
-# Grade bands for qualitative indicators: share of the weight (DOMAIN.md).
-GRADE_BANDS = {"达成": (Decimal("0.8"), Decimal("1")), "部分达成": (Decimal("0.6"), Decimal("0.8")), "未达成": (Decimal("0"), Decimal("0.6"))}
 
 
 class ProjectYear(Ledger):
@@ -389,18 +388,13 @@ class ProjectYear(Ledger):
         self.trigger_event(self.ActualRecorded, indicator=code, value=value, text=text,
                            effective_date=effective_date, operator=operator)
 
-    def assess(self, code: str, grade: str, score: Decimal, reason: str, effective_date: date, operator: str) -> None:
+    def assess(self, code: str, grade: str, score: Decimal, reason: str, effective_date: date, operator: str,
+               rubric: Rubric) -> None:
+        """A qualitative assessment; the rubric in force decides the grade bands."""
         indicator = self.indicator(code)
         if indicator["target"]["comparison"] != QUALITATIVE:
             raise Refusal("指标", f"指标 {code} 是定量指标，得分由实际完成值计算，不能直接评定")
-        if grade not in GRADES:
-            raise Refusal("等级", f"“{grade}”不是可选值（可选：{'、'.join(GRADES)}）")
-        weight = indicator["weight"]
-        low, high = GRADE_BANDS[grade]
-        if not (weight * low <= score <= weight * high):
-            raise Refusal("得分", f"{grade}的得分应在 {weight * low:.2f} 到 {weight * high:.2f} 之间（分值 {weight}），收到 {score}")
-        if score < weight and not reason.strip():
-            raise Refusal("原因", "未得满分必须说明原因")
+        check_assessment(rubric, indicator["weight"], grade, score, reason)
         self._check_date(effective_date)
         self.trigger_event(self.QualitativeAssessed, indicator=code, grade=grade, score=score, reason=reason,
                            effective_date=effective_date, operator=operator)

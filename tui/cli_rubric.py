@@ -19,6 +19,7 @@ from domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, RubricError, builtin_r
 from domain.rubric.formula import fmt_number
 from domain.rubric.loader import load_rubric_file
 from domain.rubric.model import PROJECT
+from tui.cli import db_option, operator_of, operator_option, session, year_option
 
 KIND_WORDS = {"project": "项目支出绩效自评", "department": "部门整体支出绩效自评"}
 
@@ -50,22 +51,42 @@ def check(file: str) -> None:
     click.echo(f"sha256：{r.content_hash}")
 
 
+def _resolve(name: str) -> Rubric:
+    """A shipped rubric by name, or a rubric file by path."""
+    try:
+        if name in builtin_rubric_names() or not Path(name).exists():
+            return builtin_rubric(name)
+        return load_rubric_file(name)
+    except RubricError as e:
+        _fail(e)
+        raise  # unreachable: _fail exits
+
+
 @rubric.command("show")
 @click.argument("name", required=False, default=DEFAULT_PROJECT_RUBRIC)
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 文档")
 def show(name: str, as_json: bool) -> None:
     """以表格显示评分规则 NAME（内置规则名或文件路径；默认为项目默认规则）。"""
-    try:
-        if name in builtin_rubric_names() or not Path(name).exists():
-            r = builtin_rubric(name)
-        else:
-            r = load_rubric_file(name)
-    except RubricError as e:
-        _fail(e)
+    r = _resolve(name)
     if as_json:
         click.echo(json.dumps(rubric_document(r), ensure_ascii=False, indent=2))
         return
     click.echo(render_rubric(r))
+
+
+@rubric.command("adopt")
+@click.argument("dept")
+@click.argument("name")
+@year_option
+@operator_option
+@db_option
+@click.pass_context
+def adopt(ctx: click.Context, dept: str, name: str, year: int, operator: str | None, db: str | None) -> None:
+    """为部门年度指定评分规则 NAME（内置规则名或文件路径），作为事件记录规则全文与哈希。"""
+    r = _resolve(name)
+    changed = session(ctx).app.adopt_rubric(dept, year, r, operator=operator_of(operator))
+    state = "已记录" if changed else "未变化（已在使用）"
+    click.echo(f"{state}：部门 {dept} {year} 年度{KIND_WORDS[r.kind]}规则 {r.name}（sha256 {r.content_hash[:12]}…）")
 
 
 def rubric_document(r: Rubric) -> dict:

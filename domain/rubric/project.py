@@ -148,7 +148,7 @@ def check_assessment(rubric: Rubric, weight: Decimal, grade: str, score: Decimal
                             f"（分值 {pts(weight)} 的 {fmt_number(band.low * 100)}%–{fmt_number(band.high * 100)}%），"
                             f"不是 {fmt_number(score)}")
     if q.reason_below_full and score < weight and not (reason or "").strip():
-        raise Refusal("理由", "低于满分须说明理由")
+        raise Refusal("原因", "低于满分须说明原因")
     return band
 
 

@@ -135,7 +135,7 @@ def test_qualitative_score_within_its_band():
     ("达成", "7", "x", "8 至 10"),
     ("部分达成", "9", "x", "6 至 8"),
     ("未达成", "6.5", "x", "0 至 6"),
-    ("部分达成", "7", "", "理由"),
+    ("部分达成", "7", "", "原因"),
     ("优秀", "10", "x", "不是评分规则中的等级"),
 ])
 def test_qualitative_assessments_outside_the_rules_are_not_scored(grade, score, reason, words):
