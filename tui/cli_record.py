@@ -21,6 +21,13 @@ _SOURCE = click.option("--source", default=CURRENT, show_default=True, help="资
 _CONFIRM = click.option("--confirm-duplicate", is_flag=True, help="确认同一文号同一金额的重复记录")
 
 
+def _document_options(f):
+    """--year, --doc (文号) and --date: what every budget-document verb records."""
+    f = click.option("--date", "on", required=True, help="生效日期 YYYY-MM-DD")(f)
+    f = click.option("--doc", required=True, help="文号")(f)
+    return year_option(f)
+
+
 def _recorded(what: str, p: ProjectYear) -> None:
     f = p.figures()
     click.echo(f"已记录{what}：{p.code} {p.name}｜全年预算 {fmt_yuan(f['adjusted_budget'])} 元，"
@@ -127,9 +134,7 @@ def project_add(ctx, dept_code, code, name, year, kind, on, operator, db) -> Non
 @cli.command("approve")
 @click.argument("project_code", metavar="PROJECT")
 @click.argument("amount")
-@year_option
-@click.option("--doc", required=True, help="文号")
-@click.option("--date", "on", required=True, help="生效日期 YYYY-MM-DD")
+@_document_options
 @_SOURCE
 @_CONFIRM
 @operator_option
@@ -145,9 +150,7 @@ def approve(ctx, project_code, amount, year, doc, on, source, confirm_duplicate,
 @cli.command("carry-over")
 @click.argument("project_code", metavar="PROJECT")
 @click.argument("amount")
-@year_option
-@click.option("--doc", required=True, help="文号")
-@click.option("--date", "on", required=True, help="生效日期 YYYY-MM-DD")
+@_document_options
 @_CONFIRM
 @operator_option
 @db_option
@@ -162,9 +165,7 @@ def carry_over(ctx, project_code, amount, year, doc, on, confirm_duplicate, oper
 @cli.command("adjust", context_settings={"ignore_unknown_options": True})
 @click.argument("project_code", metavar="PROJECT")
 @click.argument("amount", metavar="±AMOUNT")
-@year_option
-@click.option("--doc", required=True, help="文号")
-@click.option("--date", "on", required=True, help="生效日期 YYYY-MM-DD")
+@_document_options
 @click.option("--reason", required=True, help="原因")
 @_SOURCE
 @_CONFIRM
@@ -185,9 +186,7 @@ def adjust(ctx, project_code, amount, year, doc, on, reason, source, confirm_dup
 @click.argument("from_project", metavar="FROM")
 @click.argument("to_project", metavar="TO")
 @click.argument("amount")
-@year_option
-@click.option("--doc", required=True, help="文号")
-@click.option("--date", "on", required=True, help="生效日期 YYYY-MM-DD")
+@_document_options
 @click.option("--reason", required=True, help="原因")
 @_SOURCE
 @_CONFIRM
