@@ -78,6 +78,14 @@ def parse_quantity(text: str, field: str) -> Decimal:
     return -value if m["sign"] == "-" else value
 
 
+def parse_number(text: str, field: str) -> Decimal:
+    """A plain decimal number (a weight, a score): ``10``, ``9.5``; no units, no exponents."""
+    raw = str(text).strip()
+    if not re.fullmatch(r"[+\-]?\d{1,12}(?:\.\d{1,6})?", raw):
+        raise Refusal(field, f"不是数字“{text}”")
+    return Decimal(raw)
+
+
 def fmt_yuan(value: Decimal) -> str:
     """``"154800.00"``: the JSON form of an amount."""
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 import click
 
 from domain.calendar import clamp_to_year, parse_date
 from domain.department import BASIC_DATA
-from domain.money import fmt_yuan, parse_amount, parse_quantity
+from domain.money import fmt_yuan, parse_amount, parse_number, parse_quantity
 from domain.project import ProjectYear
 from domain.refusal import Refusal
 from domain.values import CURRENT, FUNDING_SOURCES, GRADES, PROJECT_KINDS, PROJECT_SPENDING, QUALITATIVE, Target
@@ -32,16 +31,6 @@ def _recorded(what: str, p: ProjectYear) -> None:
     f = p.figures()
     click.echo(f"已记录{what}：{p.code} {p.name}｜全年预算 {fmt_yuan(f['adjusted_budget'])} 元，"
                f"已执行 {fmt_yuan(f['executed'])} 元")
-
-
-def _decimal(text: str, field: str) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise Refusal(field, f"不是数字“{text}”") from None
-    if not value.is_finite():
-        raise Refusal(field, f"不是数字“{text}”")
-    return value
 
 
 @cli.command("init")
@@ -258,7 +247,7 @@ def indicator_add(ctx, project_code, year, level1, level2, name, target, unit, w
     """申报绩效指标；输出指标编号。"""
     code = session(ctx).app.add_indicator(
         project_code, year, level1=level1, level2=level2, name=name, target=Target.parse(target),
-        unit=unit, weight=_decimal(weight, "分值"), operator=operator_of(operator), on=parse_date(on) if on else None)
+        unit=unit, weight=parse_number(weight, "分值"), operator=operator_of(operator), on=parse_date(on) if on else None)
     if as_json:
         echo_json({"project": project_code, "year": year, "indicator": code})
     else:
@@ -298,7 +287,7 @@ def indicator_record(ctx, project_code, indicator_code, value, year, on, operato
 def indicator_assess(ctx, project_code, indicator_code, year, grade, score, reason, on, operator, db) -> None:
     """评定定性指标。"""
     when = parse_date(on) if on else clamp_to_year(date.today(), year)
-    session(ctx).app.assess(project_code, year, indicator_code, grade=grade, score=_decimal(score, "得分"),
+    session(ctx).app.assess(project_code, year, indicator_code, grade=grade, score=parse_number(score, "得分"),
                             reason=reason, on=when, operator=operator_of(operator))
     click.echo(f"已评定 {project_code} {indicator_code}：{grade} {score} 分")
 

@@ -1,0 +1,136 @@
+"""The Textual app: overview → project detail → explain, recording forms, live updates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from domain.calendar import time_progress
+from domain.money import fmt_percent
+from projections.service import Bpt
+from tui.screens.forms import FORMS
+from tui.screens.help import HelpScreen
+from tui.screens.overview import OverviewScreen
+from tui.screens.readmodel import ReadModel
+
+POLL_SECONDS = 0.5
+
+
+class BptApp(App):
+    """预算执行监控 for one fiscal year, as of a date (effective-date axis).
+
+    Screens read through ``self.readmodel``; forms record through ``self.bpt.app``. A thread
+    worker watches the head of the event log on its own handle and refreshes every open
+    screen when another process (an officer, a worker) records an event.
+    """
+
+    CSS_PATH = "bpt.tcss"
+    TITLE = "bpt"
+    BINDINGS = [
+        Binding("ctrl+p", "command_palette", "命令", show=False, priority=True),
+        Binding("question_mark,f1", "help", "帮助"),
+        Binding("q", "quit", "退出", show=False),
+    ]
+
+    def __init__(self, bpt: Bpt, year: int, as_of: date, operator: str, *, live: bool = True):
+        super().__init__()
+        self.bpt = bpt
+        self.year = year
+        self.as_of = as_of
+        self.operator = operator
+        self.live = live
+        self.readmodel = ReadModel(bpt, year)
+        self.position = 0  # the log position the screens show
+
+    def on_mount(self) -> None:
+        # Read the head before the screens load: an event recorded meanwhile triggers a refresh.
+        self.position = self.readmodel.head()
+        self._update_subtitle()
+        self.push_screen(OverviewScreen())
+        if self.live:
+            self.watch_log()
+
+    def _update_subtitle(self) -> None:
+        progress = fmt_percent(time_progress(self.as_of, self.year))
+        self.sub_title = f"{self.year} 年度预算执行｜截至 {self.as_of.isoformat()}｜序时进度 {progress}"
+
+    # -- live updates ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def watch_log(self) -> None:
+        worker = get_current_worker()
+        handle = Bpt(self.bpt.db)
+        watcher = ReadModel(handle, self.year)
+        seen, failing = self.position, False
+        try:
+            while not worker.is_cancelled:
+                try:
+                    head = watcher.head()
+                    if head != seen:
+                        # Read here, on this thread's own handle: the UI thread only lays out rows.
+                        watcher.catch_up()
+                        as_of = self.as_of
+                        fetched = [(screen, screen.fetch(watcher, as_of))
+                                   for screen in list(self.screen_stack) if hasattr(screen, "fetch")]
+                        seen = head
+                        self.call_from_thread(self.log_moved, head, fetched)
+                    failing = False
+                except Exception as error:  # a dropped connection pauses the updates, never the UI
+                    if not failing:
+                        self.call_from_thread(self.notify, f"实时更新暂停：{error}", severity="warning")
+                    failing = True
+                time.sleep(POLL_SECONDS)
+        finally:
+            handle.close()
+
+    def log_moved(self, head: int, fetched: list[tuple[Screen, dict]]) -> None:
+        self.position = head
+        for screen, data in fetched:
+            if screen.is_attached:
+                screen.show_data(data)
+
+    def refresh_views(self) -> None:
+        """Re-read the data of every open screen now (after this app's own change)."""
+        for screen in self.screen_stack:
+            if hasattr(screen, "fetch"):
+                screen.refresh_data()
+
+    def set_as_of(self, as_of: date) -> None:
+        self.as_of = as_of
+        self._update_subtitle()
+        self.refresh_views()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_record(self, kind: str) -> None:
+        """Open the recording form ``kind`` for the project the current screen points at."""
+        project = getattr(self.screen, "current_project", lambda: None)()
+        if project is None:
+            self.notify("请先选择一个项目", severity="warning")
+            return
+        self.push_screen(FORMS[kind](project), self._recorded)
+
+    def _recorded(self, message: str | None) -> None:
+        if message:
+            self.notify(message, title="已记录")
+            self.refresh_views()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for kind, form in FORMS.items():
+            yield SystemCommand(form.TITLE, f"为当前项目{form.TITLE}", partial(self.action_record, kind))
+        for action, title, help_text in getattr(screen, "COMMANDS_HERE", ()):
+            yield SystemCommand(title, help_text, partial(screen.run_action, action))
+        yield SystemCommand("帮助：按键一览", "列出所有按键", self.action_help)

@@ -1,0 +1,1 @@
+"""Widgets of the terminal UI: keyed tables, figure cells, the monthly execution chart."""

@@ -1,0 +1,62 @@
+"""How figures look in a table cell: 万元 amounts, percentages, the warning word, clipped names.
+
+Cells are rich ``Text`` (never markup strings: a name with ``[`` would be read as markup) and
+use no ambiguous-width glyph, so Chinese columns stay aligned in any terminal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+from domain.money import fmt_percent, fmt_score, fmt_wan, fmt_yuan
+from tui.render import WARNING_WORDS
+
+WARNING_STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "green"}
+MISSING = "-"
+
+
+def number(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+def wan(amount: str | None) -> Text:
+    """An amount (JSON 元 string) in 万元 with 2 decimals, as the forms show it."""
+    return number(fmt_wan(Decimal(amount)) if amount is not None else MISSING)
+
+
+def yuan(amount: str | None) -> Text:
+    return number(fmt_yuan(Decimal(amount)) if amount is not None else MISSING)
+
+
+def percent(rate: str | None) -> Text:
+    return number(fmt_percent(Decimal(rate)) if rate is not None else MISSING)
+
+
+def score(value: str | None) -> Text:
+    return number(fmt_score(Decimal(value)) if value is not None else MISSING)
+
+
+def warning(level: str) -> Text:
+    """Colour AND a word (正常/偏慢/落后): the level must not be told by colour alone."""
+    return Text(WARNING_WORDS[level], style=WARNING_STYLES[level])
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells, marked with ``~`` when cut (no ellipsis glyph)."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1).rstrip() + "~"
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (a CJK character takes two)."""
+    gap = " " * max(0, width - cell_len(text))
+    return gap + text if right else text + gap
+
+
+def plain(text: str | None, width: int | None = None) -> Text:
+    value = text or ""
+    return Text(clip(value, width) if width else value)
