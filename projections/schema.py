@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from projections.database import Database
+from projections.job_log import create_job_table
+from projections.security import protect_event_store
+from projections.sql import Sql
+from projections.views import create_tables
 
 
 def init_database(db: Database) -> None:
-    """Create the event store's tables. Nothing else in bpt creates tables."""
+    """Create the event store's tables and the views'. Nothing else in bpt creates tables."""
     app = db.open_app(create_table=True)
     app.close()
+    with Sql(db) as sql:
+        create_tables(sql)
+    create_job_table(db)
+    protect_event_store(db)  # last: its grants cover every table created above

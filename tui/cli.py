@@ -88,6 +88,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Each verb family lives in its own module and registers itself on ``cli``.
-from tui import cli_record, cli_rubric, cli_status  # noqa: E402,F401
-
-cli.add_command(cli_rubric.rubric)
+from tui import cli_import, cli_projections, cli_record, cli_report, cli_rubric, cli_status, cli_tui, cli_workers  # noqa: E402,F401

@@ -19,7 +19,7 @@ from domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, RubricError, builtin_r
 from domain.rubric.formula import fmt_number
 from domain.rubric.loader import load_rubric_file
 from domain.rubric.model import PROJECT
-from tui.cli import db_option, operator_of, operator_option, session, year_option
+from tui.cli import cli, db_option, operator_of, operator_option, session, year_option
 
 KIND_WORDS = {"project": "项目支出绩效自评", "department": "部门整体支出绩效自评"}
 
@@ -29,7 +29,7 @@ def _fail(error: RubricError | str) -> None:
     sys.exit(2)
 
 
-@click.group("rubric")
+@cli.group("rubric")
 def rubric() -> None:
     """评分规则（rubric 文件）：检查与查看。"""
 
