@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
+from eventsourcing.persistence import (IntegrityError, JSONTranscoder, OperationalError, ProgrammingError,
+                                      Transcoding)
 
 from domain.calendar import clamp_to_year
 from domain.department import DepartmentYear, FiscalYear
@@ -26,6 +27,10 @@ from domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPEND
 
 # Optimistic concurrency: a conflicting write reloads and retries, with jittered backoff.
 RETRIES = 40
+# How long a command waits for an unavailable database before it is refused.
+UNAVAILABLE_S = 15
+# SQLSTATE of a write by a read-only role (e.g. bpt_reviewer): a clean refusal, not a crash.
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class DateAsISO(Transcoding):
@@ -81,17 +86,33 @@ class BudgetApp(Application[UUID]):
         except AggregateNotFoundError:
             return []
 
-    def _retry(self, attempt: Callable[[], Any]) -> Any:
-        """Run load-check-save until it saves without a conflicting concurrent write."""
-        for n in range(RETRIES):
+    def retry(self, attempt: Callable[[], Any]) -> Any:
+        """Run load-check-save until it saves without a conflicting concurrent write.
+
+        Conflicts are retried up to RETRIES times. An unavailable database (server gone,
+        SQLite locked) is retried, the library retrying each call too, until UNAVAILABLE_S
+        have passed since the command began; then the command is refused in one line.
+        """
+        began, conflicts = time.monotonic(), 0
+        while True:
             try:
                 with self.write_lock():
                     return attempt()
-            except (IntegrityError, OperationalError):
-                if n == RETRIES - 1:
+            except ProgrammingError as e:
+                if getattr(e.__cause__, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                    raise
+                raise Refusal("权限", f"当前数据库用户无权写入（{e}）；未记录任何内容") from None
+            except IntegrityError:
+                conflicts += 1
+                if conflicts == RETRIES:
                     raise Refusal("并发", f"与其他操作冲突，重试 {RETRIES} 次后仍未保存，请稍后再试；未记录任何内容") from None
-                time.sleep(random.uniform(0, min(0.002 * 2 ** n, 0.2)))
-        raise AssertionError("unreachable")
+                time.sleep(random.uniform(0, min(0.002 * 2 ** conflicts, 0.2)))
+            except OperationalError as e:
+                if time.monotonic() - began > UNAVAILABLE_S:
+                    # The connection may have dropped during the commit: say so, not "nothing recorded".
+                    raise Refusal("数据库", f"数据库暂时不可用（{' '.join(str(e).split())[:200]}）；本次操作可能未记录，"
+                                          "请稍后用 bpt history 核对后再提交（重复的凭证号/文号会被拒绝）") from None
+                time.sleep(random.uniform(0.1, 0.5))
 
     def _change_project(self, year: int, code: str, change: Callable[[ProjectYear], Any]) -> ProjectYear:
         """Load, apply one command, save; returns the project as saved."""
@@ -101,7 +122,7 @@ class BudgetApp(Application[UUID]):
             self.save(project)
             return project
 
-        return self._retry(attempt)
+        return self.retry(attempt)
 
     # -- registration -----------------------------------------------------------------
 
@@ -120,7 +141,7 @@ class BudgetApp(Application[UUID]):
                                            operator=operator, effective_date=on)
             self.save(fy, dept)
 
-        self._retry(attempt)
+        self.retry(attempt)
 
     def add_project(self, dept: str, year: int, code: str, name: str, *, kind: str = PROJECT_SPENDING,
                     operator: str, on: date | None = None) -> None:
@@ -136,7 +157,7 @@ class BudgetApp(Application[UUID]):
                                            kind=kind, operator=operator, effective_date=on)
             self.save(department, project)
 
-        self._retry(attempt)
+        self.retry(attempt)
 
     def record_staff(self, dept: str, year: int, *, staff_quota: int | None, staff_actual: int | None,
                      operator: str, on: date | None = None) -> None:
@@ -145,7 +166,7 @@ class BudgetApp(Application[UUID]):
             d.record_staff(staff_quota, staff_actual, operator, on or date.today())
             self.save(d)
 
-        self._retry(attempt)
+        self.retry(attempt)
 
     def record_basic_data(self, dept: str, year: int, key: str, value: Decimal, *, source: str, operator: str,
                           on: date) -> None:
@@ -154,7 +175,7 @@ class BudgetApp(Application[UUID]):
             d.record_basic_data(key, value, source, operator, on)
             self.save(d)
 
-        self._retry(attempt)
+        self.retry(attempt)
 
     # -- budget -----------------------------------------------------------------------
 
@@ -187,7 +208,7 @@ class BudgetApp(Application[UUID]):
             into.transfer_in(amount, source, doc, on, reason, source_project, operator, confirm_duplicate)
             self.save(out_of, into)
 
-        self._retry(attempt)
+        self.retry(attempt)
 
     def pay(self, project: str, year: int, amount: Decimal, *, voucher: str, on: date, source: str = CURRENT,
             operator: str, note: str = "") -> ProjectYear:
@@ -241,7 +262,7 @@ class BudgetApp(Application[UUID]):
             self.save(d)
             return changed
 
-        return self._retry(attempt)
+        return self.retry(attempt)
 
     def issue_self_assessment(self, dept: str, year: int, *, snapshot: str, position: int, rubric: str,
                               rubric_hash: str, content_hash: str, figures: dict, operator: str) -> int:
@@ -252,7 +273,7 @@ class BudgetApp(Application[UUID]):
             self.save(d)
             return version
 
-        return self._retry(attempt)
+        return self.retry(attempt)
 
     def raise_warning(self, project: str, year: int, *, as_of: date, level: str, rate: Decimal | None,
                       progress: Decimal, operator: str) -> bool:
@@ -264,4 +285,4 @@ class BudgetApp(Application[UUID]):
                 self.save(p)
             return raised
 
-        return self._retry(attempt)
+        return self.retry(attempt)
