@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.calendar import time_progress
-from domain.figures import execution_rate, fold, warning_level
-from domain.ledger import project_id
 from domain.money import WAN, fmt_yuan, parse_quantity
 from domain.refusal import Refusal
 from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
@@ -33,6 +30,7 @@ from domain.values import BASIC_SPENDING, CURRENT, PROJECT_SPENDING, QUALITATIVE
 from projections.database import Database
 from projections.imports.target_text import interpret_target
 from projections.schema import init_database
+from projections.monitor import monitor
 from projections.service import Bpt
 
 YEAR = 2021
@@ -268,8 +266,9 @@ def register_structure(app, operator: str = OPERATOR) -> None:
     app.adopt_rubric(DEPT, YEAR, builtin_rubric(DEFAULT_PROJECT_RUBRIC), operator=operator, on=OPENED)
 
 
-def _timeline(app, operator: str) -> list[tuple[date, Callable[[], object]]]:
+def _timeline(bpt: Bpt, operator: str) -> list[tuple[date, Callable[[], object]]]:
     """Every command of the demo year with its effective date; run in date order (stable)."""
+    app = bpt.app
     steps: list[tuple[date, Callable[[], object]]] = []
     for p in PROJECTS:
         if p.initial:
@@ -294,7 +293,7 @@ def _timeline(app, operator: str) -> list[tuple[date, Callable[[], object]]]:
             steps.append((YEAR_END, lambda ind=ind: app.assess(
                 ind.project, YEAR, codes[ind], grade=ind.grade, score=ind.score,
                 reason=ind.reason, on=YEAR_END, operator=operator)))
-    steps.append((MONITOR_AS_OF, lambda: _monitor(app, MONITOR_AS_OF, operator)))
+    steps.append((MONITOR_AS_OF, lambda: monitor(bpt, YEAR, MONITOR_AS_OF, operator)))
     for code, text in DEVIATIONS:
         steps.append((YEAR_END, lambda c=code, t=text: app.explain_deviation(c, YEAR, "", text=t, on=YEAR_END,
                                                                             operator=operator)))
@@ -321,17 +320,6 @@ def _record_actual(app, ind: DemoIndicator, codes: dict, actual: str, on: date, 
     app.record_actual(ind.project, YEAR, code, value=value, text=actual, on=on, operator=operator)
 
 
-def _monitor(app, as_of: date, operator: str) -> None:
-    """双监控 at ``as_of``: a warning for each line lagging 序时进度 (the rule of ``bpt monitor``)."""
-    progress = time_progress(as_of, YEAR)
-    for p in PROJECTS:
-        f = fold(app.events.get(project_id(YEAR, p.code)), as_of)
-        rate = execution_rate(f["executed"], f["adjusted_budget"])
-        level = warning_level(rate, progress)
-        if level != "green":
-            app.raise_warning(p.code, YEAR, as_of=as_of, level=level, rate=rate, progress=progress, operator=operator)
-
-
 def build_demo(bpt: Bpt, operator: str = OPERATOR, progress: Callable[[int, int], None] | None = None) -> dict:
     """Record the demo year into ``bpt``'s (initialised, empty) database; returns what was recorded."""
     app = bpt.app
@@ -339,7 +327,7 @@ def build_demo(bpt: Bpt, operator: str = OPERATOR, progress: Callable[[int, int]
         raise Refusal("数据库", f"{bpt.db.url} 已有 {YEAR} 年度部门 {DEPT}，演示数据只写入空数据库")
     head = app.recorder.max_notification_id() or 0
     register_structure(app, operator)
-    steps = _timeline(app, operator)
+    steps = _timeline(bpt, operator)
     for done, (_, step) in enumerate(steps, 1):
         step()
         if progress:

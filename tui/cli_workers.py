@@ -36,7 +36,7 @@ def _percent(text: str | None) -> str:
 @click.pass_context
 def monitor(ctx, year, as_of, operator, as_json, db) -> None:
     """双监控：为执行进度落后于序时进度的项目发出预警（同一截至日期只发一次）。"""
-    from workers.monitor import monitor as raise_due_warnings
+    from projections.monitor import monitor as raise_due_warnings
 
     doc = raise_due_warnings(session(ctx), year, _as_of(as_of, year), operator_of(operator))
     if as_json:

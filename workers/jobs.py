@@ -28,7 +28,7 @@ from projections.imports import import_file as run_import
 from projections.job_log import JobLog
 from projections.runner import catch_up as run_catch_up
 from projections.service import Bpt
-from workers.monitor import monitor as raise_due_warnings
+from projections.monitor import monitor as raise_due_warnings
 from workers.reports import FORMATS, write_reports
 
 MINUTE = 60_000  # ms

@@ -1,4 +1,4 @@
-"""双监控 execution monitoring: at an as-of date, a warning event for each lagging project.
+"""双监控 execution monitoring (run by `bpt monitor`, the monitor job and the demo): at an as-of date, a warning event for each lagging project.
 
 The figures are those of ``bpt status --as-of`` (effective-date axis); the level is
 ``domain.figures.warning_level`` of 执行率 against 序时进度, and red and yellow are raised.
