@@ -1,0 +1,232 @@
+"""The event log as the read side sees it: decoded events with their event-store positions.
+
+Each aggregate's rows are read with one indexed query on the events table (SQLite
+``stored_events``, rowid = position; PostgreSQL ``bpt_events``, notification_id = position),
+then decoded with the application's mapper.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.department import BASIC_DATA
+from domain.money import fmt_yuan
+from domain.rubric.formula import fmt_number
+from projections.service import Bpt
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One stored event: its position in the whole log and the decoded domain event."""
+
+    position: int
+    event: Any
+
+    @property
+    def type(self) -> str:
+        return type(self.event).__name__
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.event.timestamp
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def head(bpt: Bpt) -> int:
+    """The position of the latest event in the store (0 when empty)."""
+    return bpt.app.recorder.max_notification_id() or 0
+
+
+def _table(bpt: Bpt) -> tuple[str, str, str]:
+    """(events table, position column, parameter placeholder) of this store."""
+    recorder = bpt.app.recorder
+    if bpt.db.is_postgres:
+        return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', "notification_id", "%s"
+    return recorder.events_table_name, "rowid", "?"
+
+
+def _select(bpt: Bpt, where: str, params: tuple) -> list[Any]:
+    table, position, mark = _table(bpt)
+    sql = (f"SELECT {position} AS position, originator_id, originator_version, topic, state "  # noqa: S608
+           f"FROM {table} WHERE {where.replace('?', mark)} ORDER BY {position}")
+    with bpt.app.recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _decode(bpt: Bpt, rows: Iterable[Any]) -> list[Logged]:
+    to_event = bpt.app.mapper.to_domain_event
+    ids: dict[Any, UUID] = {}  # SQLite gives ids as hex text: convert each aggregate's once
+    out = []
+    for r in rows:
+        raw = r["originator_id"]
+        oid = ids.get(raw) or ids.setdefault(raw, raw if isinstance(raw, UUID) else UUID(raw))
+        stored = StoredEvent(oid, r["originator_version"], r["topic"], bytes(r["state"]))
+        out.append(Logged(r["position"], to_event(stored)))
+    return out
+
+
+def _id_param(bpt: Bpt, oid: UUID) -> Any:
+    return oid if bpt.db.is_postgres else oid.hex
+
+
+def log(bpt: Bpt, oid: UUID) -> list[Logged]:
+    """One aggregate's events in version order (= position order), read from the store."""
+    return _decode(bpt, _select(bpt, "originator_id = ?", (_id_param(bpt, oid),)))
+
+
+# Handle -> the most recently read aggregates' events (see log_cached).
+_CACHE: WeakKeyDictionary[Bpt, OrderedDict[UUID, list[Logged]]] = WeakKeyDictionary()
+CACHED_AGGREGATES = 16
+
+
+def log_cached(bpt: Bpt, oid: UUID) -> list[Logged]:
+    """``log``, decoded once per handle: stored events never change (the store is append-only),
+    so a later call reads only the rows added since, by the primary-key index. For repeated
+    reads of long histories (explain in the TUI); integrity checks use ``log``/``logs``."""
+    cache = _CACHE.setdefault(bpt, OrderedDict())
+    known = cache.pop(oid, [])
+    since = known[-1].event.originator_version if known else 0
+    rows = _select(bpt, "originator_id = ? AND originator_version > ?", (_id_param(bpt, oid), since))
+    cache[oid] = known = known + _decode(bpt, rows)
+    while len(cache) > CACHED_AGGREGATES:
+        cache.popitem(last=False)
+    return known
+
+
+CHUNK = 500  # aggregates per query: well under SQLite's bound-parameter limit
+
+
+def logs(bpt: Bpt, oids: Iterable[UUID]) -> dict[UUID, list[Logged]]:
+    """Several aggregates' events, each in version order (one query per 500 aggregates)."""
+    ids = list(dict.fromkeys(oids))
+    out: dict[UUID, list[Logged]] = {oid: [] for oid in ids}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        where = f"originator_id IN ({', '.join('?' for _ in chunk)})"
+        for logged in _decode(bpt, _select(bpt, where, tuple(_id_param(bpt, i) for i in chunk))):
+            out[logged.event.originator_id].append(logged)
+    return out
+
+
+def of_type(bpt: Bpt, event_class: type) -> list[Logged]:
+    """Every event of one class in the whole store, in position order (e.g. issued self-assessments)."""
+    return _decode(bpt, _select(bpt, "topic = ?", (get_topic(event_class),)))
+
+
+# -- replaying -------------------------------------------------------------------------
+
+def upto(logged: list[Logged], position: int | None = None, known_at: datetime | None = None) -> list[Logged]:
+    """The events stored at or before ``position`` and recorded at or before ``known_at``."""
+    return [x for x in logged
+            if (position is None or x.position <= position) and (known_at is None or x.recorded_at <= known_at)]
+
+
+def replay(logged: list[Logged], keep: Callable[[Any], bool] = lambda e: True) -> Any:
+    """The aggregate's state from its creation event and the later events ``keep`` accepts.
+
+    Skipping events (an as-of date) rules out the library's version checks, so the later
+    events are applied with their own ``apply``: this is a read model, never saved.
+    """
+    if not logged:
+        return None
+    aggregate = logged[0].event.mutate(None)
+    for x in logged[1:]:
+        if keep(x.event):
+            x.event.apply(aggregate)
+    return aggregate
+
+
+# -- one event as a row of the log -----------------------------------------------------
+
+LABELS = {
+    "FiscalYear.Created": "开立年度",
+    "FiscalYear.DepartmentRegistered": "年度登记部门",
+    "DepartmentYear.Created": "登记部门",
+    "DepartmentYear.ProjectRegistered": "部门登记项目",
+    "DepartmentYear.StaffRecorded": "人员数据",
+    "DepartmentYear.BasicDataRecorded": "基础数据",
+    "DepartmentYear.RubricAdopted": "采用评分规则",
+    "DepartmentYear.SelfAssessmentIssued": "出具自评",
+    "ProjectYear.Created": "登记项目",
+    "ProjectYear.Approved": "年初预算",
+    "ProjectYear.CarriedOver": "上年结转",
+    "ProjectYear.Increased": "追加",
+    "ProjectYear.Decreased": "调减",
+    "ProjectYear.TransferredIn": "调剂转入",
+    "ProjectYear.TransferredOut": "调剂转出",
+    "ProjectYear.Paid": "支出",
+    "ProjectYear.PaymentReversed": "冲销",
+    "ProjectYear.IndicatorDeclared": "申报指标",
+    "ProjectYear.TargetRevised": "调整指标值",
+    "ProjectYear.ActualRecorded": "实际完成值",
+    "ProjectYear.QualitativeAssessed": "定性评定",
+    "ProjectYear.DeviationExplained": "偏差说明",
+    "ProjectYear.WarningRaised": "监控预警",
+}
+
+
+def label(event: Any) -> str:
+    return LABELS.get(type(event).__qualname__, type(event).__name__)
+
+
+def _value(v: Any) -> str:
+    return fmt_number(v) if isinstance(v, Decimal) else str(v)
+
+
+# What else an event says, in a few words (reasons, indicators, values).
+_DETAILS: dict[str, Callable[[Any], str]] = {
+    "Created": lambda e: getattr(e, "name", "") or str(getattr(e, "year", "")),
+    "DepartmentRegistered": lambda e: e.dept,
+    "ProjectRegistered": lambda e: f"{e.project}（{e.kind}）",
+    "StaffRecorded": lambda e: f"编制数 {e.staff_quota}，实际在职 {e.staff_actual}",
+    "BasicDataRecorded": lambda e: f"{BASIC_DATA.get(e.key, e.key)} = {_value(e.value)}",
+    "RubricAdopted": lambda e: f"{e.kind}：{e.rubric}（{e.content_hash[:12]}）",
+    "SelfAssessmentIssued": lambda e: f"{e.snapshot} 第 {e.version} 版，位置 {e.position}",
+    "Increased": lambda e: e.reason,
+    "Decreased": lambda e: e.reason,
+    "TransferredIn": lambda e: f"自 {e.counterpart}：{e.reason}",
+    "TransferredOut": lambda e: f"至 {e.counterpart}：{e.reason}",
+    "Paid": lambda e: e.note,
+    "PaymentReversed": lambda e: e.reason,
+    "IndicatorDeclared": lambda e: f"{e.indicator} {e.name}：{e.target['text']}，分值 {_value(e.weight)}",
+    "TargetRevised": lambda e: f"{e.indicator} 改为 {e.target['text']}：{e.reason}",
+    "ActualRecorded": lambda e: f"{e.indicator} = {e.text or _value(e.value)}",
+    "QualitativeAssessed": lambda e: f"{e.indicator} {e.grade} {_value(e.score)} 分：{e.reason}",
+    "DeviationExplained": lambda e: f"{e.indicator or '预算执行'}：{e.text}",
+    "WarningRaised": lambda e: f"{e.as_of.isoformat()} {e.level}",
+}
+
+
+def _iso(v: Any) -> str | None:
+    return v.isoformat() if isinstance(v, (date, datetime)) else None
+
+
+def row(logged: Logged, key: str | None = None) -> dict:
+    """The CLI.md history row of one event; ``key`` names its project (or department)."""
+    e = logged.event
+    amount = getattr(e, "amount", None)
+    return {
+        "type": logged.type,
+        "label": label(e),
+        "project": key,
+        "effective_date": _iso(getattr(e, "effective_date", None)),
+        "recorded_at": _iso(e.timestamp),
+        "operator": getattr(e, "operator", None),
+        "doc": getattr(e, "doc", None) or None,
+        "voucher": getattr(e, "voucher", None) or None,
+        "amount": fmt_yuan(amount) if isinstance(amount, Decimal) else None,
+        "position": logged.position,
+        "detail": _DETAILS.get(logged.type, lambda _: "")(e),
+    }
