@@ -16,6 +16,13 @@ def parse_date(text: str, field: str = "日期") -> date:
         raise Refusal(field, f"日期格式应为 YYYY-MM-DD，收到“{text}”") from None
 
 
+def check_year(year: int, field: str = "预算年度") -> int:
+    """A fiscal year a date can express, with its neighbours (1900–9998)."""
+    if not isinstance(year, int) or not 1900 <= year <= 9998:
+        raise Refusal(field, f"“{year}”不是有效的预算年度（1900–9998）")
+    return year
+
+
 def check_in_year(d: date, year: int, field: str = "日期") -> date:
     if d.year != year:
         raise Refusal(field, f"{d.isoformat()} 不在 {year} 预算年度内")

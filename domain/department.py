@@ -8,7 +8,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.calendar import check_year
 from domain.ledger import Ledger
+from domain.money import check_number
 from domain.refusal import Refusal
 from domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, builtin_rubric, load_rubric_text
 
@@ -38,6 +40,9 @@ BASIC_DATA = {
     "target_assessment_total": "绩效目标考核总分",
     "satisfaction_rate": "满意度",
 }
+
+# More staff than this is a typo, not a department (and would not fit the views' integers).
+MAX_STAFF = 10_000_000
 
 
 class FiscalYear(Ledger):
@@ -151,6 +156,7 @@ class DepartmentYear(Ledger):
             raise Refusal("部门编号", "不能为空")
         if not name.strip():
             raise Refusal("部门名称", "不能为空")
+        check_year(year)
         _check_staff(staff_quota, staff_actual)
         return cls._new(cls.Created, id, year=year, code=code, name=name, staff_quota=staff_quota,
                         staff_actual=staff_actual, operator=operator, effective_date=effective_date)
@@ -169,6 +175,7 @@ class DepartmentYear(Ledger):
     def record_basic_data(self, key: str, value: Decimal, source: str, operator: str, effective_date: date) -> None:
         if key not in BASIC_DATA:
             raise Refusal("基础数据项", f"未知的数据项“{key}”（可选：{'、'.join(BASIC_DATA)}）")
+        check_number(value, BASIC_DATA[key])
         if value < 0:
             raise Refusal(BASIC_DATA[key], "不能为负数")
         self.trigger_event(self.BasicDataRecorded, key=key, value=value, source=source, operator=operator,
@@ -206,3 +213,5 @@ def _check_staff(quota: int | None, actual: int | None) -> None:
     for field, value in (("编制数", quota), ("实际在职人数", actual)):
         if value is not None and value < 0:
             raise Refusal(field, "不能为负数")
+        if value is not None and value > MAX_STAFF:
+            raise Refusal(field, f"{value} 超出上限 {MAX_STAFF}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
@@ -9,6 +10,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.chain import GENESIS, link
+from domain.refusal import Refusal
 
 # Aggregate ids are derived from business keys, so "the project P01 of 2021" has exactly
 # one id everywhere, and a second registration collides in the event store.
@@ -25,6 +27,31 @@ def department_id(year: int, code: str) -> UUID:
 
 def project_id(year: int, code: str) -> UUID:
     return uuid5(_NAMESPACE, f"project:{year}:{code}")
+
+
+# Control characters are refused in every text an event carries (tab and line breaks
+# excepted): PostgreSQL text cannot hold NUL, and escapes would reach reviewers' terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_FIELD_NAMES = {"code": "编号", "name": "名称", "doc": "文号", "voucher": "凭证号", "reason": "原因", "note": "备注",
+                "text": "内容", "unit": "单位", "level1": "一级指标", "level2": "二级指标", "operator": "经办人",
+                "source": "资金来源", "kind": "类别", "dept": "部门", "project": "项目", "grade": "等级"}
+
+
+def check_texts(fields: dict[str, Any]) -> None:
+    """Refuse a control character in any string of ``fields`` (nested dicts and lists too)."""
+    for name, value in fields.items():
+        _check_text(value, name)
+
+
+def _check_text(value: Any, name: str) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_text(item, name)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_text(item, name)
+    elif isinstance(value, str) and (bad := _CONTROL.search(value)):
+        raise Refusal(_FIELD_NAMES.get(name, name), f"含有控制字符 U+{ord(bad.group()):04X}")
 
 
 class Ledger(Aggregate):
@@ -44,12 +71,14 @@ class Ledger(Aggregate):
 
     @classmethod
     def _new(cls, event_class: type, id: UUID, **kwargs: Any):  # noqa: A002
+        check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=id, originator_version=cls.INITIAL_VERSION)
         kwargs["chain"] = link(GENESIS, event_class.__name__, fields)
         return cls._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=self.id, originator_version=self.version + 1)
         kwargs["chain"] = link(self.chain, event_class.__name__, fields)

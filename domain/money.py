@@ -17,6 +17,9 @@ WAN = Decimal("10000")
 ZERO = Decimal("0.00")
 # Largest amount accepted: 一万亿元. Anything bigger is a typo, not a budget.
 MAX_AMOUNT = Decimal("1000000000000.00")
+# Bounds of any other number (weights, scores, indicator values, basic data).
+MAX_NUMBER = Decimal("1E15")
+MAX_DECIMALS = 6
 
 _NUMBER = r"(?P<num>\d{1,16}(?:\.\d{1,8})?)"
 _AMOUNT_RE = re.compile(rf"^(?P<sign>[+\-]?){_NUMBER}(?P<unit>万元|万|元)?$")
@@ -29,6 +32,24 @@ def yuan(value: Decimal) -> Decimal:
     if q != value:
         raise ValueError(f"{value} has more than 2 decimals of 元")
     return q
+
+
+def check_amount(value: Decimal, field: str = "金额") -> None:
+    """An amount handed to a command (not typed: imports, workers, the TUI): a finite
+    Decimal of at most 2 decimals within ±MAX_AMOUNT, as parse_amount would give."""
+    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) > MAX_AMOUNT:
+        raise Refusal(field, f"金额“{value}”无效（应为不超过 {MAX_AMOUNT} 元的有限数）")
+    if value != value.quantize(CENT):
+        raise Refusal(field, f"金额“{value}”超过两位小数（分）")
+
+
+def check_number(value: Decimal, field: str) -> None:
+    """A weight, score or indicator value handed to a command: finite, at most 6 decimals
+    and 15 integer digits (what parse_number and parse_quantity can give)."""
+    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= MAX_NUMBER:
+        raise Refusal(field, f"“{value}”不是有效数值")
+    if value.as_tuple().exponent < -MAX_DECIMALS:
+        raise Refusal(field, f"“{value}”小数位过多（最多 {MAX_DECIMALS} 位）")
 
 
 def parse_amount(text: str, field: str, *, signed: bool = False, allow_zero: bool = False) -> Decimal:

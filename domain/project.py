@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.calendar import check_in_year
 from domain.ledger import Ledger
-from domain.money import ZERO, fmt_yuan
+from domain.money import ZERO, check_amount, check_number, fmt_yuan
 from domain.refusal import Refusal
 from domain.rubric import Rubric, check_assessment
 from domain.values import CARRIED, QUALITATIVE, Target
@@ -246,6 +246,7 @@ class ProjectYear(Ledger):
         check_in_year(effective_date, self.year, "日期")
 
     def _check_positive(self, amount: Decimal, field: str = "金额") -> None:
+        check_amount(amount, field)
         if amount <= 0:
             raise Refusal(field, "金额必须大于零")
 
@@ -278,6 +279,7 @@ class ProjectYear(Ledger):
     def adjust(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str, operator: str,
                confirm_duplicate: bool = False) -> None:
         """``amount`` > 0 is 追加, < 0 is 调减."""
+        check_amount(amount)
         if amount == 0:
             raise Refusal("金额", "调整金额不能为零")
         if not reason.strip():
@@ -358,6 +360,7 @@ class ProjectYear(Ledger):
         for field, value in (("一级指标", level1), ("二级指标", level2), ("三级指标", name)):
             if not value.strip():
                 raise Refusal(field, "不能为空")
+        check_number(weight, "分值")
         if weight < 0 or weight > 100:
             raise Refusal("分值", f"分值应在 0 到 100 之间，收到 {weight}")
         if any(i["name"] == name and i["level2"] == level2 for i in self.indicators.values()):
@@ -382,6 +385,8 @@ class ProjectYear(Ledger):
         quantitative = indicator["target"]["comparison"] != QUALITATIVE
         if quantitative and value is None:
             raise Refusal("实际完成值", f"指标 {code} 是定量指标，需要数值")
+        if value is not None:
+            check_number(value, "实际完成值")
         if value is not None and value < 0:
             raise Refusal("实际完成值", "不能为负数")
         self._check_date(effective_date)

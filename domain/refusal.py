@@ -1,5 +1,15 @@
 """The one exception a command raises when it refuses input: it names the field."""
 
+import unicodedata
+
+# Characters that would break the one line (or drive the terminal) when a message quotes input.
+_INVISIBLE = ("Cc", "Zl", "Zp")
+
+
+def _one_line(text: str) -> str:
+    return "".join(c.encode("unicode_escape").decode() if unicodedata.category(c) in _INVISIBLE else c
+                   for c in text)
+
 
 class Refusal(Exception):
     """A command was refused; nothing was recorded.
@@ -14,4 +24,4 @@ class Refusal(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.field}：{self.message}"
+        return _one_line(f"{self.field}：{self.message}")

@@ -57,7 +57,9 @@ class Database:
                 POSTGRES_PASSWORD=unquote(u.password or ""),
                 POSTGRES_POOL_SIZE=os.environ.get("POSTGRES_POOL_SIZE", "3"),
                 POSTGRES_MAX_OVERFLOW=os.environ.get("POSTGRES_MAX_OVERFLOW", "5"),
-                POSTGRES_CONNECT_TIMEOUT=os.environ.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+                # The pool's wait for a connection; the library tries each call 10 times, so
+                # with the server down a command is refused after ~10 × this (domain/application.py).
+                POSTGRES_CONNECT_TIMEOUT=os.environ.get("POSTGRES_CONNECT_TIMEOUT", "2"),
                 POSTGRES_PRE_PING="y",
             )
             schema = os.environ.get("BPT_POSTGRES_SCHEMA")
