@@ -1,9 +1,9 @@
 """The broker (Redis) crashes and comes back in the middle of the jobs (issue 8).
 
 A Redis server of the test's own (free port, append-only file fsynced on every write, as the
-deployment runs it: docker-compose.yml) feeds ``bpt worker``. While the worker is running a
-batch of 双监控 monitor jobs, Redis is killed (SIGKILL), kept down until a job has finished
-without it, and started again on the same files. Every job must complete once Redis is back,
+deployment runs it: docker-compose.yml) feeds ``bpt worker``. While the worker is half-way
+through one of a batch of 双监控 monitor jobs, Redis is killed (SIGKILL), kept down until that
+job has finished without it, and started again on the same files. Every job must complete once Redis is back,
 and each effect (one warning per project and as-of date) must exist exactly once. A job sent
 while Redis is down fails at once, in the sender.
 """
@@ -94,10 +94,12 @@ def test_jobs_survive_a_redis_crash_and_each_effect_happens_once(private_redis, 
     try:
         sent = [monitor.send(db=pg_url, year=YEAR, as_of=as_of, operator="作业").message_id for as_of in AS_OF]
         done = lambda: sum((row := job_row(pg_url, m)) is not None and row["state"] == "done" for m in sent)  # noqa: E731
-        wait_for(lambda: 0 < warnings_in_store(pg_url) and done() < len(sent) - 4, "the worker to be mid-way")
+        # A job is half-way when the warnings so far are not a whole number of jobs' worth.
+        mid_job = lambda: warnings_in_store(pg_url) % len(PROJECTS) != 0 and done() < len(sent) - 4  # noqa: E731
+        wait_for(mid_job, "the worker to be in the middle of a job")
         server.crash()
         done_at_crash = done()
-        wait_for(lambda: done() > done_at_crash, "a job to finish while Redis is down")
+        wait_for(lambda: warnings_in_store(pg_url) % len(PROJECTS) == 0, "the job in flight to finish without Redis")
         with pytest.raises(redis.ConnectionError):  # the sender learns at once; nothing is queued
             monitor.send(db=pg_url, year=YEAR, as_of="2021-12-01", operator="作业")
         server.start()
