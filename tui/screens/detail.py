@@ -17,6 +17,7 @@ from tui.screens.readmodel import ReadModel
 from tui.widgets import cells
 from tui.widgets.execution_chart import ExecutionChart
 from tui.widgets.keyed_table import KeyedTable
+from tui.screens.forms import RECORDING_BINDINGS
 
 FIGURE_COLUMNS = [
     ("initial_budget", "年初\n预算数"), ("adjusted_budget", "全年\n预算数"), ("executed", "全年\n执行数"),
@@ -68,13 +69,7 @@ class DetailScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回"),
         Binding("e", "explain", "解释"),
-        Binding("a", "app.record('adjust')", "追加/调减"),
-        Binding("p", "app.record('pay')", "支出"),
-        Binding("t", "app.record('transfer')", "调剂", show=False),
-        Binding("r", "app.record('reverse')", "冲销", show=False),
-        Binding("v", "app.record('actual')", "实际完成值", show=False),
-        Binding("g", "app.record('assess')", "定性评定", show=False),
-        Binding("x", "app.record('deviation')", "偏差说明", show=False),
+        *RECORDING_BINDINGS,
     ]
     COMMANDS_HERE = [("explain", "解释当前数字", "列出产生该数字的事件")]
 

@@ -328,3 +328,15 @@ FORMS: dict[str, type[RecordForm]] = {
     "adjust": AdjustForm, "transfer": TransferForm, "pay": PayForm, "reverse": ReverseForm,
     "actual": ActualForm, "assess": AssessForm, "deviation": DeviationForm,
 }
+
+
+# The keys that open a recording form, on every screen that shows projects.
+RECORDING_BINDINGS = [
+    Binding("a", "app.record('adjust')", "追加/调减"),
+    Binding("p", "app.record('pay')", "支出"),
+    Binding("t", "app.record('transfer')", "调剂", show=False),
+    Binding("r", "app.record('reverse')", "冲销", show=False),
+    Binding("v", "app.record('actual')", "实际完成值", show=False),
+    Binding("g", "app.record('assess')", "定性评定", show=False),
+    Binding("x", "app.record('deviation')", "偏差说明", show=False),
+]

@@ -20,6 +20,7 @@ from tui.screens.forms import DateDialog
 from tui.screens.readmodel import ReadModel
 from tui.widgets import cells
 from tui.widgets.keyed_table import KeyedTable
+from tui.screens.forms import RECORDING_BINDINGS
 
 DEPARTMENT_COLUMNS = [
     ("dept", "部门"), ("name", "部门名称"), ("projects", "项目\n个数"), ("initial_budget", "年初\n预算数"),
@@ -80,13 +81,7 @@ def month_end(d: date, months: int) -> date:
 class OverviewScreen(Screen):
     BINDINGS = [
         Binding("e", "explain", "解释"),
-        Binding("a", "app.record('adjust')", "追加/调减"),
-        Binding("p", "app.record('pay')", "支出"),
-        Binding("t", "app.record('transfer')", "调剂", show=False),
-        Binding("r", "app.record('reverse')", "冲销", show=False),
-        Binding("v", "app.record('actual')", "实际完成值", show=False),
-        Binding("g", "app.record('assess')", "定性评定", show=False),
-        Binding("x", "app.record('deviation')", "偏差说明", show=False),
+        *RECORDING_BINDINGS,
         Binding("d", "as_of", "截至日期"),
         Binding("left_square_bracket", "month(-1)", "上月末", show=False),
         Binding("right_square_bracket", "month(1)", "下月末", show=False),
