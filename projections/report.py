@@ -21,7 +21,7 @@ from domain.rubric import (ProjectScore, Rubric, RubricError, builtin_rubric, bu
                            score_department, score_project)
 from domain.rubric.formula import fmt_number
 from domain.values import BASIC_SPENDING, CARRIED, CURRENT, OTHER, PROJECT_SPENDING
-from projections.eventlog import Logged, head, log, logs, row
+from projections.eventlog import Logged, head, log, logs, replay, row
 from projections.facts import ProjectFacts, department_figures, department_state, projects_facts
 from projections.service import Bpt
 
@@ -253,9 +253,11 @@ def late_events(bpt: Bpt, dept: str, year: int, position: int) -> list[dict]:
 
     Later self-assessments themselves are not corrections and are left out.
     """
-    d = department_state(bpt, year, dept)
-    keys = {department_id(year, dept): dept, **{project_id(year, code): code for code in d.projects}}
-    rows = [row(x, keys[oid]) for oid, xs in logs(bpt, keys).items() for x in xs
+    department = log(bpt, department_id(year, dept))  # read once: it holds every issued snapshot
+    projects = {project_id(year, code): code for code in replay(department).projects}
+    keys = {department_id(year, dept): dept, **projects}
+    found = {department_id(year, dept): department, **logs(bpt, projects)}
+    rows = [row(x, keys[oid]) for oid, xs in found.items() for x in xs
             if x.position > position and x.type != "SelfAssessmentIssued"]
     return sorted(rows, key=lambda r: r["position"])
 

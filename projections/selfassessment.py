@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.department import DepartmentYear
 from domain.ledger import department_id
 from domain.refusal import Refusal
@@ -19,6 +21,8 @@ from projections.eventlog import Logged, head, of_type
 from projections.facts import department_state
 from projections.report import build_body, content_hash, late_events, rubrics_in_force
 from projections.service import Bpt
+
+ADOPTED = get_topic(DepartmentYear.RubricAdopted)
 
 
 def close(bpt: Bpt, dept: str, year: int, *, operator: str, rubric: str | None = None,
@@ -40,7 +44,9 @@ def close(bpt: Bpt, dept: str, year: int, *, operator: str, rubric: str | None =
         if chosen is not None:
             app.adopt_rubric(dept, year, chosen, operator=operator)  # idempotent: recorded when it changes
     position = head(bpt)
-    if position != checked:  # the adoption (or another writer) added events: compute at the new head
+    if position != checked and only_adoptions(bpt, dept, year, checked, position):
+        body = {**body, "position": position}  # an adoption changes no figure: the body stands at the new head
+    elif position != checked:  # another writer added events: compute at the new head
         body = build_body(bpt, dept, year, position, project_rubric, department_rubric)
         _refuse_gaps(body, dept, year)
     snapshot = f"{dept}-{year}-{uuid.uuid4().hex[:8]}"
@@ -52,6 +58,13 @@ def close(bpt: Bpt, dept: str, year: int, *, operator: str, rubric: str | None =
     return {"dept": dept, "year": year, "snapshot": snapshot, "version": version, "position": position,
             "hash": digest, "total_score": body["total_score"], "grade": body["grade"],
             "rubric": body["rubric"], "dept_rubric": body["dept_rubric"]}
+
+
+def only_adoptions(bpt: Bpt, dept: str, year: int, after: int, upto: int) -> bool:
+    """Whether every event stored after position ``after`` up to ``upto`` is one of the (at most
+    two) rubric adoptions of this department-year that ``close`` records."""
+    added = bpt.app.recorder.select_notifications(after + 1, limit=3, stop=upto)
+    return len(added) <= 2 and all(n.originator_id == department_id(year, dept) and n.topic == ADOPTED for n in added)
 
 
 def _refuse_gaps(body: dict, dept: str, year: int) -> None:

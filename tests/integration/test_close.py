@@ -13,7 +13,7 @@ from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
 from domain.values import Target
 from projections.eventlog import head
 from projections.report import build_report, content_hash, issued
-from projections.selfassessment import close
+from projections.selfassessment import close, only_adoptions
 from tests.seed000 import DEPT, EXPECTED, OPERATOR, YEAR, open_seeded
 
 
@@ -108,6 +108,23 @@ def test_a_second_close_is_a_new_version_and_keeps_the_first(seeded):
     adopted = [x for x in seeded.app.events.get(seeded.app.department(YEAR, DEPT).id)
                if type(x).__name__ == "RubricAdopted"]
     assert len(adopted) == 1
+
+
+def test_the_body_stands_over_the_rubric_adoptions_only(seeded):
+    """close computes the body before it adopts the rubrics; at the later head the body stands
+    only when those adoptions are all that was recorded in between."""
+    checked = head(seeded)
+    assert only_adoptions(seeded, DEPT, YEAR, checked, checked)
+    for rubric in (DEFAULT_PROJECT_RUBRIC, "dept-datonghu-2023"):
+        assert seeded.app.adopt_rubric(DEPT, YEAR, builtin_rubric(rubric), operator=OPERATOR)
+    assert only_adoptions(seeded, DEPT, YEAR, checked, head(seeded))
+    seeded.app.pay("P01", YEAR, Decimal("10000"), voucher="记-0104", on=date(YEAR, 12, 20), operator=OPERATOR)
+    assert not only_adoptions(seeded, DEPT, YEAR, checked, head(seeded))
+    # An adoption of another department-year is another writer's event too.
+    seeded.app.add_department(YEAR, "D99", "另一部门", operator=OPERATOR, on=date(YEAR, 1, 1))
+    after_payment = head(seeded)
+    seeded.app.adopt_rubric("D99", YEAR, builtin_rubric(DEFAULT_PROJECT_RUBRIC), operator=OPERATOR)
+    assert not only_adoptions(seeded, DEPT, YEAR, after_payment, head(seeded))
 
 
 def test_cli_close_prints_the_snapshot_id_and_refuses_in_one_line(bpt, db_url):
