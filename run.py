@@ -54,7 +54,8 @@ def main(argv: list[str]) -> int:
         return code or run(str(BIN / "python"), "-m", "pytest", "-n", "2", "--dist", "loadgroup",
                            "--ignore=tests/soak", *argv[1:])
     if task == "soak":
-        return run(str(BIN / "python"), "-m", "pytest", "tests/soak", *argv[1:])
+        # -rP: the counts each run prints (sent, acknowledged, found, duplicates, lost) are shown
+        return run(str(BIN / "python"), "-m", "pytest", "tests/soak", "-rP", *argv[1:])
     if task == "bench":
         return run(str(BIN / "python"), "-m", "bench", *argv[1:])
     if task == "bpt":
