@@ -2,13 +2,13 @@
 
 Each aggregate's rows are read with one indexed query on the events table (SQLite
 ``stored_events``, rowid = position; PostgreSQL ``bpt_events``, notification_id = position),
-then decoded with the application's mapper.
+then decoded as the application's mapper would (``projections.stored``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,13 +16,15 @@ from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
+from psycopg.rows import tuple_row
 
 from domain.department import BASIC_DATA
 from domain.money import fmt_yuan
 from domain.rubric.formula import fmt_number
 from projections.service import Bpt
+from projections.stored import Decoder, gc_paused
 
 
 @dataclass(frozen=True)
@@ -48,42 +50,61 @@ def head(bpt: Bpt) -> int:
     return bpt.app.recorder.max_notification_id() or 0
 
 
-def _table(bpt: Bpt) -> tuple[str, str, str]:
-    """(events table, position column, parameter placeholder) of this store."""
-    recorder = bpt.app.recorder
-    if bpt.db.is_postgres:
-        return f'"{recorder.datastore.schema}"."{recorder.events_table_name}"', "notification_id", "%s"
-    return recorder.events_table_name, "rowid", "?"
+def _postgres(app: Any) -> bool:
+    return isinstance(app.recorder, PostgresApplicationRecorder)
 
 
-def _select(bpt: Bpt, where: str, params: tuple) -> list[Any]:
-    table, position, mark = _table(bpt)
-    sql = (f"SELECT {position} AS position, originator_id, originator_version, topic, state "  # noqa: S608
-           f"FROM {table} WHERE {where.replace('?', mark)} ORDER BY {position}")
-    with bpt.app.recorder.datastore.transaction(commit=False) as cursor:
+def _select(app: Any, where: str, params: Sequence[Any], order: str | None = None,
+            limit: int | None = None) -> list[Any]:
+    """The rows (position, originator_id, originator_version, topic, state) ``where`` selects
+    (``position`` in it stands for the position column), by position or by ``order``."""
+    recorder = app.recorder
+    if _postgres(app):
+        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+        position, mark = "notification_id", "%s"
+    else:
+        table, position, mark = recorder.events_table_name, "rowid", "?"
+    sql = (f"SELECT {position}, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+           f"WHERE {where.replace('position', position).replace('?', mark)} ORDER BY {order or position}"
+           f"{f' LIMIT {int(limit)}' if limit else ''}")
+    with recorder.datastore.transaction(commit=False) as cursor:
+        if _postgres(app):
+            cursor.row_factory = tuple_row  # not a dict per row: thousands of rows at a time
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+def batch_after(app: Any, start: int, stop: int, topics: Sequence[str], limit: int) -> list[Any]:
+    """What the library's ``select_notifications(start + 1, limit, stop, topics)`` selects, as
+    ``_select`` rows: no notification objects, ids as stored (a catch-up reads them by the
+    thousand; ``projections.stored.Decoder`` converts each aggregate's id once)."""
+    where, params = "position > ? AND position <= ?", [start, stop]
+    if topics and _postgres(app):
+        where, params = where + " AND topic = ANY(?)", [*params, list(topics)]
+    elif topics:
+        where, params = where + f" AND topic IN ({', '.join('?' * len(topics))})", [*params, *topics]
+    return _select(app, where, params, limit=limit)
+
+
+@gc_paused()
 def _decode(bpt: Bpt, rows: Iterable[Any]) -> list[Logged]:
-    to_event = bpt.app.mapper.to_domain_event
-    ids: dict[Any, UUID] = {}  # SQLite gives ids as hex text: convert each aggregate's once
-    out = []
-    for r in rows:
-        raw = r["originator_id"]
-        oid = ids.get(raw) or ids.setdefault(raw, raw if isinstance(raw, UUID) else UUID(raw))
-        stored = StoredEvent(oid, r["originator_version"], r["topic"], bytes(r["state"]))
-        out.append(Logged(r["position"], to_event(stored)))
-    return out
+    """Rows of ``_select`` (position, originator_id, originator_version, topic, state) as events."""
+    decode = Decoder(bpt.app.mapper)
+    return [Logged(position, decode(topic, oid, version, state)) for position, oid, version, topic, state in rows]
 
 
 def _id_param(bpt: Bpt, oid: UUID) -> Any:
     return oid if bpt.db.is_postgres else oid.hex
 
 
+# One aggregate's rows in the order of its primary-key index: no sort (its versions are stored
+# in position order).
+BY_VERSION = "originator_version"
+
+
 def log(bpt: Bpt, oid: UUID) -> list[Logged]:
     """One aggregate's events in version order (= position order), read from the store."""
-    return _decode(bpt, _select(bpt, "originator_id = ?", (_id_param(bpt, oid),)))
+    return _decode(bpt, _select(bpt.app, "originator_id = ?", (_id_param(bpt, oid),), BY_VERSION))
 
 
 # Handle -> the most recently read aggregates' events (see log_cached).
@@ -98,7 +119,7 @@ def log_cached(bpt: Bpt, oid: UUID) -> list[Logged]:
     cache = _CACHE.setdefault(bpt, OrderedDict())
     known = cache.pop(oid, [])
     since = known[-1].event.originator_version if known else 0
-    rows = _select(bpt, "originator_id = ? AND originator_version > ?", (_id_param(bpt, oid), since))
+    rows = _select(bpt.app, "originator_id = ? AND originator_version > ?", (_id_param(bpt, oid), since), BY_VERSION)
     cache[oid] = known = known + _decode(bpt, rows)
     while len(cache) > CACHED_AGGREGATES:
         cache.popitem(last=False)
@@ -115,14 +136,14 @@ def logs(bpt: Bpt, oids: Iterable[UUID]) -> dict[UUID, list[Logged]]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         where = f"originator_id IN ({', '.join('?' for _ in chunk)})"
-        for logged in _decode(bpt, _select(bpt, where, tuple(_id_param(bpt, i) for i in chunk))):
+        for logged in _decode(bpt, _select(bpt.app, where, tuple(_id_param(bpt, i) for i in chunk))):
             out[logged.event.originator_id].append(logged)
     return out
 
 
 def of_type(bpt: Bpt, event_class: type) -> list[Logged]:
     """Every event of one class in the whole store, in position order (e.g. issued self-assessments)."""
-    return _decode(bpt, _select(bpt, "topic = ?", (get_topic(event_class),)))
+    return _decode(bpt, _select(bpt.app, "topic = ?", (get_topic(event_class),)))
 
 
 # -- replaying -------------------------------------------------------------------------
@@ -177,10 +198,6 @@ LABELS = {
 }
 
 
-def label(event: Any) -> str:
-    return LABELS.get(type(event).__qualname__, type(event).__name__)
-
-
 def _value(v: Any) -> str:
     return fmt_number(v) if isinstance(v, Decimal) else str(v)
 
@@ -213,20 +230,38 @@ def _iso(v: Any) -> str | None:
     return v.isoformat() if isinstance(v, (date, datetime)) else None
 
 
+def _no_detail(_: Any) -> str:
+    return ""
+
+
+# Event class -> (its name, its label, its detail): looked up once per class, not per row.
+_KINDS: dict[type, tuple[str, str, Callable[[Any], str]]] = {}
+
+
+def _kind(cls: type) -> tuple[str, str, Callable[[Any], str]]:
+    found = _KINDS.get(cls)
+    if found is None:
+        found = _KINDS[cls] = (cls.__name__, LABELS.get(cls.__qualname__, cls.__name__),
+                               _DETAILS.get(cls.__name__, _no_detail))
+    return found
+
+
 def row(logged: Logged, key: str | None = None) -> dict:
     """The CLI.md history row of one event; ``key`` names its project (or department)."""
     e = logged.event
-    amount = getattr(e, "amount", None)
+    fields = e.__dict__  # an event's attributes are its fields: no getattr fallbacks per row
+    name, text, detail = _kind(type(e))
+    amount = fields.get("amount")
     return {
-        "type": logged.type,
-        "label": label(e),
+        "type": name,
+        "label": text,
         "project": key,
-        "effective_date": _iso(getattr(e, "effective_date", None)),
+        "effective_date": _iso(fields.get("effective_date")),
         "recorded_at": _iso(e.timestamp),
-        "operator": getattr(e, "operator", None),
-        "doc": getattr(e, "doc", None) or None,
-        "voucher": getattr(e, "voucher", None) or None,
+        "operator": fields.get("operator"),
+        "doc": fields.get("doc") or None,
+        "voucher": fields.get("voucher") or None,
         "amount": fmt_yuan(amount) if isinstance(amount, Decimal) else None,
         "position": logged.position,
-        "detail": _DETAILS.get(logged.type, lambda _: "")(e),
+        "detail": detail(e),
     }

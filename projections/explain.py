@@ -31,6 +31,7 @@ from projections.eventlog import Logged, log_cached, row, upto
 from projections.facts import STRUCTURAL, department_state, effective_by, indicator_facts
 from projections.report import find_snapshot, rubrics_in_force
 from projections.service import Bpt
+from projections.stored import gc_paused
 
 BUDGET_RULE = "全年预算数 = 年初预算数 + 上年结转 + Σ追加 − Σ调减 + Σ调剂转入 − Σ调剂转出"
 RATE_RULE = "执行率 = 全年执行数 / 全年预算数（全年预算数为 0 时不可计算）"
@@ -58,24 +59,35 @@ FIGURES = {
 
 
 class Running:
-    """The figure's value as events are applied one by one (indicator events onto ``state``)."""
+    """The figure's value as events are applied one by one (indicator events onto ``state``).
+
+    The budget and an amount figure are kept as running sums (one addition per event), not
+    re-summed from the lines after every event."""
 
     def __init__(self, figure: str, rubric: Rubric, state: ProjectYear):
         self.figure, self.rubric, self.state = figure, rubric, state
+        self.signs = FIGURES[figure].lines  # an amount figure's lines; empty for the others
         self.lines = {line: ZERO for line in (*BUDGET_SIGNS, EXECUTED)}
+        self.total = ZERO  # the amount figure
+        self.budget_total = ZERO
         self.indicator_total: Decimal | None = None  # cached: only indicator events change it
 
     def apply(self, event: Any) -> str | None:
         m = movement(event)
         if m:
-            self.lines[m[0]] += m[1]
+            line, amount = m
+            self.lines[line] += amount
+            if line in BUDGET_SIGNS:
+                self.budget_total += BUDGET_SIGNS[line] * amount
+            if line in self.signs:
+                self.total += self.signs[line] * amount
         else:
             event.apply(self.state)
             self.indicator_total = None
         return self.value()
 
     def budget(self) -> Decimal:
-        return sum((sign * self.lines[line] for line, sign in BUDGET_SIGNS.items()), ZERO)
+        return self.budget_total
 
     def execution_score(self) -> Decimal:
         # The rubric's execution rule as score_project applies it, once per event: the
@@ -90,9 +102,8 @@ class Running:
         return quantize_score(ex.rule.apply(rate, ex.weight, "%", {"rate": rate}).score)
 
     def value(self) -> str | None:
-        f = FIGURES[self.figure]
-        if f.lines:
-            return fmt_yuan(sum((sign * self.lines[line] for line, sign in f.lines.items()), ZERO))
+        if self.signs:
+            return fmt_yuan(self.total)
         if self.figure == "execution_rate":
             budget = self.budget()
             return fmt_rate(self.lines[EXECUTED] / budget) if budget > 0 else None
@@ -111,6 +122,7 @@ class Running:
         return score_project(self.rubric, self.budget(), self.lines[EXECUTED], self.indicators())
 
 
+@gc_paused()  # a row per event, from events decoded by the thousand
 def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None = None,
             known_at: datetime | None = None, snapshot: str | None = None) -> dict:
     """The CLI.md ``bpt explain --json`` document."""
@@ -135,13 +147,17 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
         if isinstance(x.event, STRUCTURAL):
             x.event.apply(state)
     running = Running(figure, rubric, state)
-    moving = sorted((x for x in considered if isinstance(x.event, spec.events) and keep(x.event)),
-                    key=lambda x: (x.event.effective_date, x.position))
+    moving = [x for x in considered if isinstance(x.event, spec.events)]
+    if as_of:
+        moving = [x for x in moving if keep(x.event)]
+    moving.sort(key=lambda x: x.event.effective_date)  # stable: same-day events stay in position order
     late_after = None if chosen or latest is None else latest.event.position
     events = []
     for x in moving:
-        events.append({**row(x, project), "value_after": running.apply(x.event),
-                       "late": late_after is not None and x.position > late_after})
+        entry = row(x, project)
+        entry["value_after"] = running.apply(x.event)
+        entry["late"] = late_after is not None and x.position > late_after
+        events.append(entry)
 
     scored = running.score() if figure in ("execution_score", "total_score") else None
     doc = {
