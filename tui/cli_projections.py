@@ -36,7 +36,7 @@ def status(ctx, as_json, db) -> None:
 
 @projections.command("rebuild")
 @click.argument("view", required=False)
-@click.option("--batch-size", type=click.IntRange(min=1), default=runner.BATCH_SIZE, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=runner.REBUILD_BATCH_SIZE, show_default=True,
               help="每个事务处理的事件数")
 @db_option
 @click.pass_context

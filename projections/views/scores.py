@@ -1,9 +1,10 @@
 """The score view: each 项目支出 project's live self-assessment score under the rubric in force.
 
 Not an event-by-event view: a project's score is a pure function of its rows in the execution
-and indicator views, so it is recomputed (not incremented) for the projects a catch-up touched
-once its batches are committed, and its position set to theirs in that transaction. The rubric in force is the project rubric the department adopted
-(``RubricAdopted`` carries its text), else the default; 基本支出 lines are not scored.
+and indicator views, so it is recomputed (not incremented) for the projects a catch-up touched,
+from the rows of the batch that brings those views to the head, in that batch's transaction
+(which sets the score position with theirs). The rubric in force is the project rubric the
+department adopted (``RubricAdopted`` carries its text), else the default; 基本支出 lines are not scored.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from typing import Any
 
 from domain.department import DepartmentYear
 from domain.figures import EVENT_LINES
-from domain.project import ProjectYear
+from domain.project import EXECUTED, ProjectYear
 from domain.rubric import DEFAULT_PROJECT_RUBRIC, ProjectScore, Rubric, builtin_rubric, load_rubric_text, score_project
 from domain.rubric.model import PROJECT
 from domain.values import PROJECT_SPENDING
-from projections.sql import Sql, to_cents
+from projections.sql import Sql, from_cents, to_cents
 from projections.views.base import Table
-from projections.views.execution import PROJECTS, RUBRICS
-from projections.views.read import (ProjectFacts, ProjectRow, Selection, amounts, figures, indicator_states, projects,
-                                    total_lines)
+from projections.views.execution import BUDGET, DEPARTMENTS, PROJECTS, RUBRICS
+from projections.views.read import ADJUSTED_BUDGET, ProjectFacts, ProjectRow, Selection, figures, indicator_states
 
 # The explanations (rule, inputs, arithmetic) are not stored: they are long, and cheap to
 # recompute for the one project a reader opens (``projections.queries.indicator_rows``).
@@ -36,6 +36,7 @@ INDICATOR_SCORES = Table("bpt_view_indicator_scores", {
 SCORED_EVENTS = frozenset({ProjectYear.Created, *EVENT_LINES, ProjectYear.IndicatorDeclared, ProjectYear.TargetRevised,
                            ProjectYear.ActualRecorded, ProjectYear.QualitativeAssessed})
 
+CHUNK = 5000  # projects scored per read in a full recompute (each read scans the indicator tables)
 _RUBRICS: dict[str, Rubric] = {}  # content hash → rubric: a text never changes under its hash
 
 
@@ -82,20 +83,31 @@ class ScoreView:
     def recompute_all(self, sql: Sql) -> None:
         for table in self.tables:
             sql.truncate(table.name)
-        # In chunks of projects: memory stays bounded however many facts there are.
-        for sel in Selection.ids([pid for (pid,) in sql.rows(f"SELECT project_id FROM {PROJECTS.name}")]):
-            self._write(sql, sel)
+        # In ranges of project ids (bounds as the database orders them): memory stays bounded
+        # however many facts there are, and each read is one short statement.
+        ids = [pid for (pid,) in sql.rows(f"SELECT project_id FROM {PROJECTS.name} ORDER BY project_id")]
+        for start in range(0, len(ids), CHUNK):
+            if start + CHUNK < len(ids):
+                self._write(sql, Selection("p.project_id >= ? AND p.project_id < ?", (ids[start], ids[start + CHUNK])))
+            else:
+                self._write(sql, Selection("p.project_id >= ?", (ids[start],)))
 
     def _write(self, sql: Sql, sel: Selection) -> None:
-        money, facts = amounts(sql, sel), indicator_states(sql, sel)
+        """Score the selected 项目支出 projects: their 全年预算数 and 执行数 summed in SQL (分),
+        with the rubric in force, in one read; their indicator facts in another."""
+        money = sql.rows(
+            f"SELECT p.project_id, d.project_rubric_hash, SUM({ADJUSTED_BUDGET}), SUM(m.{EXECUTED}) "
+            f"FROM {PROJECTS.name} p LEFT JOIN {DEPARTMENTS.name} d ON d.year = p.year AND d.code = p.dept "
+            f"LEFT JOIN {BUDGET.name} m ON m.project_id = p.project_id WHERE p.kind = ? AND {sel.condition} "
+            "GROUP BY p.project_id, d.project_rubric_hash", (PROJECT_SPENDING, *sel.params))
+        facts = indicator_states(sql, sel)
         scores, indicators = [], []
-        for row in projects(sql, sel):
-            s = score(sql, row, total_lines(money.get(row.project_id, {})), facts.get(row.project_id, ProjectFacts()))
-            if s is None:
-                continue
-            scores.append((row.project_id, s.rubric, s.rubric_hash, to_cents(s.execution_score), to_cents(s.total),
+        for pid, rubric_hash, budget, executed in money:
+            s = score_project(rubric_in_force(sql, rubric_hash), from_cents(budget), from_cents(executed),
+                              [i.facts for i in facts[pid].indicators] if pid in facts else [])
+            scores.append((pid, s.rubric, s.rubric_hash, to_cents(s.execution_score), to_cents(s.total),
                            s.grade, int(s.needs_execution_deviation), "\n".join(s.warnings)))
-            indicators.extend((row.project_id, i.code, None if i.score is None else to_cents(i.score), i.rule,
+            indicators.extend((pid, i.code, None if i.score is None else to_cents(i.score), i.rule,
                                int(i.below_full)) for i in s.indicators)
         SCORES.insert(sql, scores)
         INDICATOR_SCORES.insert(sql, indicators)
