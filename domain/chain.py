@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,20 @@ GENESIS = ""
 _EXCLUDED = frozenset({"chain", "originator_topic"})
 
 
+@lru_cache(maxsize=4096)
+def _uuid_text(value: UUID) -> str:
+    return str(value)  # UUID.__str__ is Python code; a bulk import hashes the same few ids over and over
+
+
+# The text each non-JSON value is hashed as, by exact type (a lookup, not a chain of isinstance:
+# this runs for several values of every event recorded).
+_AS_TEXT = {Decimal: str, UUID: _uuid_text, date: date.isoformat, datetime: datetime.isoformat}
+
+
 def _default(value: Any) -> Any:
+    as_text = _AS_TEXT.get(type(value))
+    if as_text is not None:
+        return as_text(value)
     if isinstance(value, (Decimal, UUID)):
         return str(value)
     if isinstance(value, (date, datetime)):
@@ -30,10 +44,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
+# json.dumps(body, sort_keys=True, ensure_ascii=False, default=_default) builds this C encoder
+# on every call; canonical() runs for every event recorded, so it is built once here (without
+# the circular-reference check: event fields are plain values).
+_ENCODE = json.encoder.c_make_encoder(None, _default, json.encoder.encode_basestring, None, ": ", ", ",
+                                      True, False, True)
+
+
 def canonical(event_name: str, fields: dict[str, Any]) -> bytes:
     body = {k: v for k, v in fields.items() if k not in _EXCLUDED}
     body["__event__"] = event_name
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, default=_default).encode()
+    return "".join(_ENCODE(body, 0)).encode()
 
 
 def link(previous: str, event_name: str, fields: dict[str, Any]) -> str:

@@ -26,6 +26,8 @@ EXECUTED = "executed"
 LINES = (INITIAL, CARRIED_OVER, INCREASES, DECREASES, TRANSFERS_IN, TRANSFERS_OUT, EXECUTED)
 # Sign of each line in 全年预算数 (executed is not part of it).
 BUDGET_SIGNS = {INITIAL: 1, CARRIED_OVER: 1, INCREASES: 1, DECREASES: -1, TRANSFERS_IN: 1, TRANSFERS_OUT: -1}
+ADDING_LINES = tuple(line for line, sign in BUDGET_SIGNS.items() if sign > 0)
+TAKING_LINES = tuple(line for line, sign in BUDGET_SIGNS.items() if sign < 0)
 
 
 
@@ -224,10 +226,16 @@ class ProjectYear(Ledger):
 
     def budget(self, source: str | None = None) -> Decimal:
         """全年预算数 (of one funding source, or in total)."""
+        if not source:
+            return sum((sign * self.total(line) for line, sign in BUDGET_SIGNS.items()), ZERO)
+        # Checked before every payment: only the lines this source has are added up.
         total = ZERO
-        for line, sign in BUDGET_SIGNS.items():
-            amounts = self.amounts[line]
-            total += sign * (amounts.get(source, ZERO) if source else sum(amounts.values(), ZERO))
+        for line in ADDING_LINES:
+            if source in self.amounts[line]:
+                total += self.amounts[line][source]
+        for line in TAKING_LINES:
+            if source in self.amounts[line]:
+                total -= self.amounts[line][source]
         return total
 
     def available(self, source: str) -> Decimal:

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier
 
 from domain.application import BudgetApp
 from domain.ledger import Ledger
 from domain.project import ProjectYear
 from domain.refusal import Refusal
+from projections.imports import pgcopy
 
 T = TypeVar("T")
-PG_CHUNK = 2_000  # events per INSERT statement (each statement's message stays well under 1 MB)
 
 
 class Batch:
@@ -59,12 +57,12 @@ def save_together(app: BudgetApp, aggregates: Iterable[Ledger]) -> int:
     """Record every pending event of ``aggregates`` in one transaction; returns the number of events.
 
     This is ``app.save(*aggregates)`` without the parts that do not scale to a million events.
-    The events go straight to the store's one insert (``app.events.put``; on PostgreSQL see
-    ``_insert_postgres``), because ``save`` pops each aggregate's pending events from the front
-    of a list (quadratic for a project with 100,000 new payments), checks a runtime protocol per
-    event, and takes library snapshots by reloading the aggregate from the store at every
-    interval. Here an aggregate that crossed a snapshot interval is snapshotted once, from
-    memory, after the commit (snapshots are a loading cache; the events are the record).
+    The events go straight to the store (on PostgreSQL one ``COPY``: ``pgcopy``), because
+    ``save`` pops each aggregate's pending events from the front of a list (quadratic for a
+    project with 100,000 new payments), checks a runtime protocol per event, and takes library
+    snapshots by reloading the aggregate from the store at every interval. Here an aggregate
+    that crossed a snapshot interval is snapshotted once, from memory, after the commit
+    (snapshots are a loading cache; the events are the record).
     """
     events, crossed = [], []
     for aggregate in aggregates:
@@ -77,24 +75,9 @@ def save_together(app: BudgetApp, aggregates: Iterable[Ledger]) -> int:
     if not events:
         return 0
     if isinstance(app.recorder, PostgresApplicationRecorder):
-        _insert_postgres(app.recorder, [app.mapper.to_stored_event(e) for e in events])
+        pgcopy.insert(app.recorder, pgcopy.copy_data(app.mapper, events))
     else:
         app.events.put(events)
     if app.snapshots is not None and crossed:
         app.snapshots.put([aggregate.Snapshot.take(aggregate) for aggregate in crossed])
     return len(events)
-
-
-def _insert_postgres(recorder: PostgresApplicationRecorder, stored_events: list[StoredEvent]) -> None:
-    """The library's PostgreSQL insert (same table lock, NOTIFY and statement), in one transaction,
-    but outside psycopg's pipeline mode and in chunks: psycopg 3.3 in pipeline mode hangs on a
-    single message of several MB (measured here: ~10,000 events of ~600 bytes; the server waits
-    in ClientRead, the client in poll), which one large ``app.save`` sends."""
-    with recorder.datastore.transaction(commit=True) as curs:
-        for statement in recorder.lock_table_statements:
-            curs.execute(statement)
-        curs.execute(SQL("NOTIFY {0}").format(Identifier(recorder.channel_name)))
-        for start in range(0, len(stored_events), PG_CHUNK):
-            curs.execute(recorder.insert_events_statement, (
-                [recorder.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                 for e in stored_events[start:start + PG_CHUNK]],))

@@ -79,7 +79,7 @@ def apply(batch: Batch, row: BudgetRow, operator: str, result: ImportResult) -> 
         p.adjust(signed, row.source, row.doc, row.on, row.reason, operator)
     batch.touch(p)
     documents[key] = (row.source, row.on)
-    result.record(row.number, f"{p.code} {row.type} {fmt_yuan(row.amount)} 元（{row.doc}，{row.on.isoformat()}）",
+    result.record(row.number, lambda: f"{p.code} {row.type} {fmt_yuan(row.amount)} 元（{row.doc}，{row.on.isoformat()}）",
                   row.type, row.amount)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,13 +31,14 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.refused
 
-    def record(self, row: int, what: str, kind: str, amount: Decimal | None = None) -> None:
+    def record(self, row: int, what: Callable[[], str], kind: str, amount: Decimal | None = None) -> None:
+        """Count a recorded row; ``what()`` describes it, called only for a dry run's list."""
         self.recorded += 1
         self.counts[kind] += 1
         if amount is not None:
             self.amounts[kind] = self.amounts.get(kind, ZERO) + amount
         if self.dry_run and len(self.planned) < PLANNED_LIMIT:
-            self.planned.append((row, what))
+            self.planned.append((row, what()))
 
     def refuse(self, row: int, column: str, reason: str) -> None:
         self.refused.append((row, column, reason))

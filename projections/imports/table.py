@@ -33,7 +33,7 @@ class Column:
         return header == self.name or header in self.aliases
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per data row: frozen would set each field through object.__setattr__
 class Row:
     number: int
     cells: dict[str, str]  # column name -> text ("" when empty or the column is absent)
@@ -55,9 +55,9 @@ class Table:
         """Each non-empty data row; a merged cell yields (row, column, reason) instead."""
         merges = any(m.max_row > self.header_row for m in self.sheet.merges)
         for number, values in self.rows:
-            if not any(values):
+            first = next(filter(None, values), "")
+            if not first:
                 continue
-            first = next(v for v in values if v)
             if first.replace(" ", "").startswith(TOTAL_WORDS):
                 self.skipped_totals += 1
                 continue

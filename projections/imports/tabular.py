@@ -20,6 +20,7 @@ from projections.imports.result import ImportResult
 from projections.imports.sheets import open_sheets
 from projections.imports.table import Column, Row, find_table
 from projections.service import Bpt
+from projections.stored import gc_paused
 
 Progress = Callable[[int, int | None], None]
 # Domain refusals name fields as the CLI does; in a file, the column that holds them.
@@ -35,6 +36,9 @@ class TableKind:
     apply: Callable[[Batch, Any, str, ImportResult], None]  # (batch, typed row, operator, result)
 
 
+# Without the cyclic collector: with a million rows and events alive, each of its full passes
+# re-scanned them all (12 µs of a row's 71 at 100,000 payments) and found nothing to free.
+@gc_paused()
 def import_table(bpt: Bpt, kind: TableKind, path, year: int, *, dry_run: bool, operator: str,
                  progress: Progress | None = None) -> ImportResult:
     result = ImportResult(kind.name, str(path), year, dry_run)

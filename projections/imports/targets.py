@@ -325,8 +325,8 @@ def _declare(batch: Batch, project: ProjectYear, row: IndicatorRow, level1: str,
                           f"已记录 {existing['target']['text']}，{existing['weight']} 分")
     code = project.declare_indicator(level1, row.level2, row.name, target, unit, weight, on, operator)
     batch.touch(project)
-    result.record(row.number, f"{project.code} {code} {level1}/{row.level2}/{row.name}：{target.text}"
-                              f"（{target.comparison}，{unit or '无单位'}），{weight} 分", DECLARATION)
+    result.record(row.number, lambda: f"{project.code} {code} {level1}/{row.level2}/{row.name}：{target.text}"
+                                      f"（{target.comparison}，{unit or '无单位'}），{weight} 分", DECLARATION)
 
 
 def _funds_note(form: Form, project: ProjectYear) -> str:
