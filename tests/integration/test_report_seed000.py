@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from domain.money import fmt_wan, fmt_yuan
 from projections.render_docx import build_document
-from projections.render_xlsx import build_workbook
+from projections.render_xlsx import write_xlsx
 from projections.report import build_report
 from projections.service import Bpt
 from tests.seed000 import DEPT, DEPT_NAME, EXPECTED, PROJECTS, YEAR, open_seeded
@@ -169,13 +169,14 @@ def test_xlsx_and_docx_show_the_seed_tables_with_the_json_figures(bpt, closed, t
     assert p01[find(p01, 1, "年度资金总额")][3:8] == ["26.00", "22.00", "15.48", "10", "70.36%"]
 
 
-def test_merged_cells_as_filed(closed):
+def test_merged_cells_as_filed(closed, tmp_path):
     handle = Bpt(closed)
     try:
         report = build_report(handle, DEPT, YEAR)
     finally:
         handle.close()
-    ws = build_workbook(report).worksheets[0]
+    write_xlsx(report, str(tmp_path / "r.xlsx"))
+    ws = load_workbook(tmp_path / "r.xlsx").worksheets[0]
     merged = {str(r) for r in ws.merged_cells.ranges}
     # 项目支出名称 across the row; 项目资金 down its five rows; 产出指标 down its six indicators.
     assert {"B3:I3", "A5:A9", "B11:B16"} <= merged
