@@ -19,29 +19,30 @@ DEADLINE_S = 120.0
 PAGES = 20
 
 
-def _rows_shown(app) -> bool:
-    from textual.widgets import DataTable
+def _projects_shown(app) -> bool:
+    """The overview's project table has rows (the department roll-ups alone do not count)."""
+    tables = app.screen.query("#projects")
+    return bool(tables) and tables.first().row_count > 0
 
-    return any(t.row_count for t in app.screen.query(DataTable))
 
-
-async def _open_and_scroll(app_class, bpt: Bpt) -> tuple[float, float]:
-    """(seconds until a table of the overview has rows and has rendered, ms per page-down)."""
+async def _open_and_scroll(app_class, bpt: Bpt) -> tuple[float, float, float]:
+    """(seconds until the project table of the overview has rows and has rendered, the process's
+    CPU seconds meanwhile — steadier than the wall time on a loaded machine —, ms per page-down)."""
     app = app_class(bpt, YEAR, date(YEAR, 12, 31), OPERATOR, live=False)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     async with app.run_test(size=(160, 48)) as pilot:
-        while not _rows_shown(app):
+        while not _projects_shown(app):
             if time.perf_counter() - started > DEADLINE_S:
-                raise TimeoutError(f"the overview showed no rows within {DEADLINE_S:g} s")
+                raise TimeoutError(f"the overview showed no projects within {DEADLINE_S:g} s")
             await pilot.pause(0.005)
         await pilot.pause()  # let the frame with the rows render
-        opened = time.perf_counter() - started
+        opened, cpu = time.perf_counter() - started, time.process_time() - cpu
         scrolled = time.perf_counter()
         for _ in range(PAGES):
             await pilot.press("pagedown")
         await pilot.pause()
         per_page = (time.perf_counter() - scrolled) / PAGES * 1000
-    return opened, per_page
+    return opened, cpu, per_page
 
 
 def run(ctx: Context) -> list[Result]:
@@ -56,9 +57,10 @@ def run(ctx: Context) -> list[Result]:
         catch_up = optional("projections.runner", "catch_up")
         if catch_up:
             catch_up(bpt)  # the views are current, as the projection process keeps them
-        opened, per_page = asyncio.run(_open_and_scroll(app_class, bpt))
+        opened, cpu, per_page = asyncio.run(_open_and_scroll(app_class, bpt))
     finally:
         bpt.close()
     return [Result(NAME, f"overview opens, {projects:,} projects", opened, "s", target=f"< {TARGET_S:g} s",
-                   met=opened < TARGET_S, note="headless run_test, 160×48, until the first table has rows"),
+                   met=opened < TARGET_S,
+                   note=f"headless run_test, 160×48, until the project table has rows; {cpu:.2f} s of CPU"),
             Result(NAME, "page-down in the overview", per_page, "ms", note=f"mean of {PAGES} key presses")]

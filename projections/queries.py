@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import os
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,8 +32,8 @@ from projections.runner import catch_up_on
 from projections.service import Bpt
 from projections.sql import Sql, from_cents
 from projections.views.execution import BASIC_DATA, DEPARTMENTS, PROJECTS
-from projections.views.read import (ProjectFacts, ProjectRow, Selection, amounts, figures, indicator_states,
-                                    monthly_amounts, projects, sum_lines, total_lines)
+from projections.views.read import (ProjectFacts, ProjectRow, Selection, amounts, budget_and_executed, figures,
+                                    grouped_lines, indicator_states, monthly_amounts, projects, sum_lines, total_lines)
 from projections.views.scores import SCORES, rubric_in_force, score
 
 # The budget lines of a status row, in CLI.md's order.
@@ -72,7 +73,7 @@ class Thresholds:
 @contextmanager
 def current_views(bpt: Bpt) -> Iterator[Sql]:
     """A connection to views that include every event recorded before the call."""
-    with Sql(bpt.db) as sql:
+    with bpt.views() as sql:
         try:
             catch_up_on(bpt.app, sql)
         except psycopg.errors.InsufficientPrivilege:
@@ -228,14 +229,15 @@ def indicator_rows(bpt: Bpt, year: int, project: str, as_of: date | None = None)
 
 # -- per department ------------------------------------------------------------------------
 
-def _group(members: list[_Project], progress: Decimal, thresholds: Thresholds) -> dict:
-    f = figures(sum_lines(total_lines(p.by_source) for p in members))
+def _group(lines: list[int], levels: list[str], progress: Decimal, thresholds: Thresholds) -> dict:
+    """A group of projects from its summed lines (分) and its members' warning levels."""
+    f = figures(lines)
     rate = execution_rate(f["executed"], f["adjusted_budget"])
     counts = dict.fromkeys(WARNING_LEVELS, 0)
-    for p in members:
-        counts[thresholds.level(p.rate, progress)] += 1
-    return {"projects": len(members), **{k: fmt_yuan(f[k]) for k in LINES_JSON}, "execution_rate": _rate(rate),
-            "warning": thresholds.level(rate, progress) if members else None, "warnings": counts}
+    for level in levels:
+        counts[level] += 1
+    return {"projects": len(levels), **{k: fmt_yuan(f[k]) for k in LINES_JSON}, "execution_rate": _rate(rate),
+            "warning": thresholds.level(rate, progress) if levels else None, "warnings": counts}
 
 
 def _basic_data(sql: Sql, dept_id: str, as_of: date | None) -> dict[str, Decimal]:
@@ -255,12 +257,30 @@ class _Department:
     dept_rubric_hash: str | None
 
 
-def _department_score(sql: Sql, d: _Department, members: list[_Project], axis: date | None) -> dict:
-    """Under the department rubric the department adopted; else the budget-weighted mean of its
-    项目支出 scores (the rule ``bpt report`` states too)."""
+@dataclass(frozen=True)
+class _Member:
+    """What a department's roll-up needs of one of its projects."""
+
+    kind: str
+    warning: str
+    adjusted_budget: Decimal
+    score: Decimal | None  # total score; None for 基本支出 (and a project not scored)
+
+
+def _score_totals(sql: Sql, sel: Selection, axis: date | None) -> dict[str, Decimal]:
+    """project_id → total score of the selected 项目支出 projects (only they are scored)."""
+    spending = Selection(f"{sel.condition} AND p.kind = ?", (*sel.params, PROJECT_SPENDING))
+    # The stored scores need neither the rows nor the money: they are read only for a past date.
+    rows, money = ([], {}) if axis is None else (projects(sql, spending), amounts(sql, spending, axis))
+    return {pid: s.total for pid, s in _scores(sql, spending, rows, money, axis).items()}
+
+
+def _department_score(sql: Sql, d: _Department, lines: list[int], members: list[_Member], axis: date | None) -> dict:
+    """Under the department rubric the department adopted (on the sums ``lines`` of all its
+    projects); else the budget-weighted mean of its 项目支出 scores (the rule ``bpt report`` states too)."""
     rubric = rubric_in_force(sql, d.dept_rubric_hash, DEPARTMENT)
     if rubric is not None:
-        f = figures(sum_lines(total_lines(p.by_source) for p in members))
+        f = figures(lines)
         named = {name: f[name] for name in PROJECT_SUMS}
         named.update({k: Decimal(v) for k, v in (("staff_quota", d.staff_quota), ("staff_actual", d.staff_actual))
                       if v is not None})
@@ -268,33 +288,54 @@ def _department_score(sql: Sql, d: _Department, members: list[_Project], axis: d
         s = score_department(rubric, named)
         return {"score": fmt_score(s.total), "grade": s.grade, "score_rule": f"按部门整体评分规则 {rubric.name} 计分",
                 "score_complete": s.complete}
-    scored = [p for p in members if p.score is not None]
-    budget = sum((p.figures["adjusted_budget"] for p in scored), ZERO)
+    scored = [m for m in members if m.score is not None]
+    budget = sum((m.adjusted_budget for m in scored), ZERO)
     if budget <= 0:
         return {"score": None, "grade": None, "score_rule": WEIGHTED_RULE, "score_complete": False}
-    total = Decimal(fmt_score(sum((p.figures["adjusted_budget"] * p.score.total for p in scored), ZERO) / budget))
+    total = Decimal(fmt_score(sum((m.adjusted_budget * m.score for m in scored), ZERO) / budget))
     return {"score": fmt_score(total), "grade": rubric_in_force(sql, d.project_rubric_hash).grade_for(total),
             "score_rule": WEIGHTED_RULE, "score_complete": True}
 
 
+def _members(sql: Sql, sel: Selection, axis: date | None, progress: Decimal,
+             thresholds: Thresholds) -> dict[str, list[_Member]]:
+    """dept → its projects' warning levels, 全年预算数 and scores."""
+    scores = _score_totals(sql, sel, axis)
+    out: dict[str, list[_Member]] = defaultdict(list)
+    for pid, dept, kind, budget, executed in budget_and_executed(sql, sel, axis):
+        adjusted = from_cents(budget)
+        rate = execution_rate(from_cents(executed), adjusted)
+        out[dept].append(_Member(kind, thresholds.level(rate, progress), adjusted, scores.get(pid)))
+    return out
+
+
 def department_rollups(bpt: Bpt, year: int, as_of: date | None, thresholds: Thresholds | None = None) -> list[dict]:
-    """Per department: 项目支出, 基本支出 and 合计 figures, warning counts, and the department score."""
+    """Per department: 项目支出, 基本支出 and 合计 figures, warning counts, and the department score.
+
+    The sums are SQL aggregates over the view tables (integer 分); per project only its 执行率
+    (for the warning counts) and its score (for the weighted department score) are read."""
     thresholds = thresholds or Thresholds.parse()
     as_of = _as_of(year, as_of)
-    progress = time_progress(as_of, year)
+    axis, progress = _axis(year, as_of), time_progress(as_of, year)
+    sel = Selection.year(year)
     with current_views(bpt) as sql:
-        found = _projects(sql, Selection.year(year), year, as_of)
+        sums: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for dept, kind, *lines in grouped_lines(sql, sel, ("dept", "kind"), axis):
+            sums[dept][kind] = lines
+        members = _members(sql, sel, axis, progress, thresholds)
         departments = [_Department(*r) for r in sql.rows(
             f"SELECT dept_id, code, name, staff_quota, staff_actual, project_rubric_hash, dept_rubric_hash "
             f"FROM {DEPARTMENTS.name} "
             "WHERE year = ? ORDER BY position", (year,))]
         out = []
         for d in departments:
-            members = [p for p in found if p.row.dept == d.code]
-            groups = {kind: _group([p for p in members if p.row.kind == kind], progress, thresholds)
+            by_kind, mine = sums.get(d.code, {}), members.get(d.code, [])
+            all_lines = sum_lines(by_kind.values())
+            groups = {kind: _group(by_kind.get(kind, [0] * len(LINES)), [m.warning for m in mine if m.kind == kind],
+                                   progress, thresholds)
                       for kind in (PROJECT_SPENDING, BASIC_SPENDING)}
-            groups[ALL_KINDS] = _group(members, progress, thresholds)
+            groups[ALL_KINDS] = _group(all_lines, [m.warning for m in mine], progress, thresholds)
             out.append({"dept": d.code, "name": d.name, "staff_quota": d.staff_quota, "staff_actual": d.staff_actual,
                         "time_progress": fmt_rate(progress), "groups": groups,
-                        **_department_score(sql, d, members, _axis(year, as_of))})
+                        **_department_score(sql, d, all_lines, mine, axis)})
     return out

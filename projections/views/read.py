@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.money import ZERO
-from domain.project import BUDGET_SIGNS, LINES
+from domain.project import BUDGET_SIGNS, EXECUTED, LINES
 from domain.rubric import IndicatorFacts
 from projections.sql import Sql, from_cents
 from projections.views.execution import BUDGET, DAILY, DEPARTMENTS, PROJECTS
@@ -96,6 +96,37 @@ def amounts(sql: Sql, sel: Selection, as_of: date | None = None) -> dict[str, di
     for pid, source, *lines in sql.rows(statement, params):
         out[pid][source] = [int(v) for v in lines]
     return out
+
+
+def _with_money(sel: Selection, as_of: date | None) -> tuple[str, tuple]:
+    """FROM clause joining every selected project (money or none yet) to its rows of money ``m``, and
+    its parameters: the totals, or the daily movements effective on or before ``as_of``."""
+    if as_of is None:
+        return f"{PROJECTS.name} p LEFT JOIN {BUDGET.name} m ON m.project_id = p.project_id", sel.params
+    return (f"{PROJECTS.name} p LEFT JOIN {DAILY.name} m ON m.project_id = p.project_id AND m.day <= ?",
+            (as_of.isoformat(), *sel.params))
+
+
+# 全年预算数 of a row of money, in SQL (the signs of ``BUDGET_SIGNS``).
+ADJUSTED_BUDGET = " ".join(f"{'+' if sign > 0 else '-'} m.{line}" for line, sign in BUDGET_SIGNS.items()).lstrip("+ ")
+
+
+def grouped_lines(sql: Sql, sel: Selection, by: tuple[str, ...], as_of: date | None = None) -> list[tuple]:
+    """Per group of the selected projects (``by``: columns of ``p``): the group's values, then each
+    of ``LINES`` summed over its projects and sources in 分 (a project without money counts zero)."""
+    source, params = _with_money(sel, as_of)
+    keys = ", ".join(f"p.{column}" for column in by)
+    sums = ", ".join(f"SUM(m.{line})" for line in LINES)
+    rows = sql.rows(f"SELECT {keys}, {sums} FROM {source} WHERE {sel.condition} GROUP BY {keys}", params)
+    return [(*row[:len(by)], *(int(v or 0) for v in row[len(by):])) for row in rows]
+
+
+def budget_and_executed(sql: Sql, sel: Selection, as_of: date | None = None) -> list[tuple[str, str, str, int, int]]:
+    """(project_id, dept, kind, 全年预算数, 全年执行数) of each selected project, amounts in 分."""
+    source, params = _with_money(sel, as_of)
+    rows = sql.rows(f"SELECT p.project_id, p.dept, p.kind, SUM({ADJUSTED_BUDGET}), SUM(m.{EXECUTED}) FROM {source} "
+                    f"WHERE {sel.condition} GROUP BY p.project_id, p.dept, p.kind", params)
+    return [(pid, dept, kind, int(budget or 0), int(executed or 0)) for pid, dept, kind, budget, executed in rows]
 
 
 def monthly_amounts(sql: Sql, sel: Selection) -> dict[str, list[int]]:

@@ -101,6 +101,10 @@ class OverviewScreen(Screen):
         self.dept: str | None = None
         self.rollups: list[dict] = []
         self.rows: list[dict] = []
+        # The cells of each row, made once per read (sorting, filtering and resizing reuse them).
+        self.department_rows: list[tuple[str, list]] = []
+        self.project_cells: dict[str, list] = {}
+        self.fitted: dict[str, tuple[int, int]] = {}  # table → (its width, its names' width) when last shown
         self.sort_column = "project"
         self.sort_reverse = False
         self.warning_filter: str | None = None
@@ -117,12 +121,15 @@ class OverviewScreen(Screen):
         self.query_one("#projects").focus()
 
     def show_fitted(self, table: str, rows: list[tuple[str, list]], rebuild: bool = False) -> None:
-        """Show rows with the names clipped to the width the other columns leave free."""
+        """Show rows (their names in full) with the names clipped to the width the other columns leave free."""
         widget = self.query_one(table, KeyedTable)
         width = max(NAME_WIDTHS[0], min(NAME_WIDTHS[1], widget.room_for("name", rows)))
-        for _, row_cells in rows:
-            row_cells[1] = cells.plain(row_cells[1].plain, width)
-        widget.show(rows, rebuild)
+        unchanged = self.fitted.get(table, (0, None))[1] == width
+        self.fitted[table] = (widget.available_width, width)
+        if rebuild and unchanged:
+            return  # resized, but every column keeps its width: nothing to lay out again
+        widget.show([(key, [row_cells[0], cells.plain(row_cells[1].plain, width), *row_cells[2:]])
+                     for key, row_cells in rows], rebuild)
 
     # -- data: ``fetch`` only reads (it may run on the live-update thread), ``show_data`` shows --
 
@@ -135,39 +142,50 @@ class OverviewScreen(Screen):
     def show_data(self, data: dict) -> None:
         if data["as_of"] != self.app.as_of or self.dept not in (None, data["dept"]):
             return  # read before the user moved on; what the user asked for is already shown
-        self.rollups, self.dept, self.rows = data["rollups"], data["dept"], data["rows"]
-        self.show_fitted("#departments", [(r["dept"], department_cells(r)) for r in self.rollups])
-        self.show_projects()
+        self.rollups, self.dept = data["rollups"], data["dept"]
+        self.department_rows = [(r["dept"], department_cells(r)) for r in self.rollups]
+        self.show_fitted("#departments", self.department_rows)
+        self.set_rows(data["rows"])
 
     def refresh_data(self) -> None:
         self.show_data(self.fetch(self.app.readmodel, self.app.as_of))
 
     def load_projects(self) -> None:
-        self.rows = self.app.readmodel.projects(self.app.as_of, self.dept) if self.dept else []
+        self.set_rows(self.app.readmodel.projects(self.app.as_of, self.dept) if self.dept else [])
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.project_cells = {r["project"]: project_cells(r) for r in rows}
         self.show_projects()
 
-    def show_projects(self, rebuild: bool = False) -> None:
+    def shown_projects(self) -> list[tuple[str, list]]:
+        """The rows the warning filter lets through, in the chosen order."""
         rows = [r for r in self.rows if self.warning_filter in (None, r["warning"])]
         rows.sort(key=sort_key(self.sort_column), reverse=self.sort_reverse)
-        self.show_fitted("#projects", [(r["project"], project_cells(r)) for r in rows], rebuild)
+        return [(r["project"], self.project_cells[r["project"]]) for r in rows]
+
+    def show_projects(self) -> None:
+        self.show_fitted("#projects", self.shown_projects())
         self.show_status()
 
     def show_status(self) -> None:
         """The status line: the project under the cursor in full (names are clipped in the
         table on narrow terminals), how many rows the filter lets through, the sort order."""
         table = self.query_one("#projects", KeyedTable)
-        current = next((r for r in self.rows if r["project"] == table.cursor_key), None)
+        current = table.cursor_key and self.project_cells.get(table.cursor_key)
         label = dict(PROJECT_COLUMNS)[self.sort_column].replace("\n", "")
         warning = cells.WARNING_WORDS.get(self.warning_filter, "全部")
         self.query_one("#filters", Static).update(Text(
-            f"{current['project'] + ' ' + current['name'] if current else '（无项目）'}｜"
+            f"{current[0].plain + ' ' + current[1].plain if current else '（无项目）'}｜"
             f"{table.row_count}/{len(self.rows)} 项｜预警：{warning}｜"
-            f"排序：{label}{'降序' if self.sort_reverse else '升序'}｜万元"))
+            f"排序：{label}{'降序' if self.sort_reverse else '升序'}｜万元"), layout=False)  # one line, fixed height
 
     def on_resize(self) -> None:
-        if self.rollups:  # names get the width the new size leaves; the cursors stay on their rows
-            self.show_fitted("#departments", [(r["dept"], department_cells(r)) for r in self.rollups], rebuild=True)
-            self.show_projects(rebuild=True)
+        """Names get the width the new size leaves; the cursors stay on their rows. A table of the
+        width it was shown at is left as it is (laying out 1,000 rows again is not free)."""
+        for table, rows in (("#departments", lambda: self.department_rows), ("#projects", self.shown_projects)):
+            if table in self.fitted and self.fitted[table][0] != self.query_one(table, KeyedTable).available_width:
+                self.show_fitted(table, rows(), rebuild=True)
 
     # -- events ---------------------------------------------------------------------------
 
