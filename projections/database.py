@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import sqlite3
+import time
 from contextlib import contextmanager, nullcontext
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import unquote, urlparse
 
-from domain.application import BudgetApp
+from eventsourcing.persistence import OperationalError
+
+from domain.application import UNAVAILABLE_S, BudgetApp, one_line
 from domain.refusal import Refusal
 
 DEFAULT_URL = "bpt.db"
@@ -97,10 +101,33 @@ class Database:
         )
 
     def open_app(self, *, create_table: bool = False) -> BudgetApp:
+        """The application on this database, waiting up to UNAVAILABLE_S for a server that is
+        unreachable (restarting, or a machine so loaded that connecting outlasts the pool's timeout)."""
+        began = time.monotonic()
+        while True:
+            try:
+                return self._open_app(create_table)
+            except Exception as e:
+                if not _unreachable(e):
+                    raise
+                if time.monotonic() - began > UNAVAILABLE_S:
+                    raise Refusal("数据库", f"数据库暂时不可用（{one_line(e)}），请稍后再试") from None
+                time.sleep(random.uniform(0.1, 0.5))
+
+    def _open_app(self, create_table: bool) -> BudgetApp:
         if not create_table and not self.exists():
             raise Refusal("数据库", f"{self.url} 尚未初始化，请先运行 bpt init")
         lock = nullcontext if self.is_postgres else partial(file_lock, self.sqlite_path + ".lock")
         return BudgetApp(env=self.app_env(create_table=create_table), write_lock=lock)
+
+
+def _unreachable(error: Exception) -> bool:
+    """The server could not be reached (the library's error, or psycopg's from ``exists``)."""
+    if isinstance(error, OperationalError):
+        return True
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError)
 
 
 @contextmanager

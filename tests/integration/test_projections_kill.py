@@ -119,21 +119,28 @@ def kill_rounds(url: str, rounds: int, kills_per_round: int, seed: int) -> list[
     rng = random.Random(seed)
     rebuild(bpt)
     expected, head = dump(bpt), positions(bpt)["execution"][1]
-    # How long one uninterrupted catch-up takes once the process has started: kills are drawn in there.
+    # How long one uninterrupted batch of 200 events takes: kills are drawn within a batch.
     reset(bpt)
-    child = spawn_runner(url, 500)
+    child = spawn_runner(url, 200)
     assert child.stdout.readline().startswith("start")
     started = time.perf_counter()
     assert child.wait(timeout=300) == 0
-    span = time.perf_counter() - started
+    batch_span = (time.perf_counter() - started) * 200 / head
     assert dump(bpt) == expected
     left_at = []
     for _ in range(rounds):
         reset(bpt)
         for _ in range(kills_per_round):
-            child = spawn_runner(url, rng.choice((200, 500, 1000)))
+            batch_size = rng.choice((200, 500, 1000))
+            child = spawn_runner(url, batch_size)
             assert child.stdout.readline().startswith("start")
-            time.sleep(rng.uniform(0, span))  # a random instant of the catch-up, not a synchronisation
+            remaining = head - tracked(bpt)["execution"]
+            # The child prints a line after each committed batch: wait for a random number of
+            # them (so the kill falls inside the catch-up whatever the machine's load), then a
+            # random instant of the next batch — not a synchronisation, the point of the kill.
+            for _ in range(rng.randrange(1, max(2, remaining // batch_size))):
+                assert "/" in child.stdout.readline()
+            time.sleep(rng.uniform(0, batch_span * batch_size / 200))
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=60)
             child.stdout.close()
