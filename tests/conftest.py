@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from projections.database import Database
+from projections.schema import init_database
+from projections.service import Bpt
 from tests.services import temporary_pg_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,6 +44,13 @@ def app(db_url):
     application = Database(db_url).open_app(create_table=True)
     yield application
     application.close()
+
+
+def initialised(url: str) -> Bpt:
+    """A handle on the database at ``url`` after ``bpt init`` (event store, views, roles)."""
+    db = Database(url)
+    init_database(db)
+    return Bpt(db)
 
 
 def run_bpt(*args: str, db: str | None = None, env: dict | None = None, input: str | None = None,

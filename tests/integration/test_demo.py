@@ -15,7 +15,7 @@ from projections.demo import DEMO_SOURCE, OPERATOR, PROJECTS, build_demo, create
 from projections.integrity import check_chains
 from projections.schema import init_database
 from projections.service import Bpt
-from tests.conftest import REPO
+from tests.conftest import REPO, initialised
 
 Y = "2021"
 
@@ -97,9 +97,7 @@ def test_the_sample_files_are_the_demo_year(bpt, tmp_path):
 
 @pytest.fixture
 def demo(db_url):
-    db = Database(db_url)
-    init_database(db)
-    handle = Bpt(db)
+    handle = initialised(db_url)
     summary = build_demo(handle)
     yield handle, summary
     handle.close()

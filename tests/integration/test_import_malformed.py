@@ -8,12 +8,9 @@ import pytest
 from openpyxl import Workbook
 
 from domain.refusal import Refusal
-from projections.database import Database
 from projections.demo import register_structure
 from projections.imports import import_file
-from projections.schema import init_database
-from projections.service import Bpt
-from tests.conftest import REPO
+from tests.conftest import REPO, initialised
 
 Y = 2021
 OP = "导入员"
@@ -24,9 +21,7 @@ GOOD = ("P01", "市直机关工会工作经费", "记-900", "2021-03-01", "1000"
 @pytest.fixture
 def handle(db_url):
     """The demo's department and projects with their budget, and one payment (voucher 记-100)."""
-    db = Database(db_url)
-    init_database(db)
-    bpt = Bpt(db)
+    bpt = initialised(db_url)
     register_structure(bpt.app, OP)
     import_file(bpt, "budget", REPO / "samples" / "budget_2021.csv", Y, dry_run=False, operator=OP)
     bpt.app.pay("P02", Y, Decimal("5000"), voucher="记-100", on=date(Y, 2, 1), operator=OP)

@@ -8,13 +8,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from domain.refusal import Refusal
-from projections.database import Database
 from projections.demo import PROJECTS, register_structure
 from projections.imports import import_file
 from projections.integrity import check_chains
-from projections.schema import init_database
 from projections.service import Bpt
-from tests.conftest import REPO
+from tests.conftest import REPO, initialised
 
 SAMPLES = REPO / "samples"
 FILES = (("budget", SAMPLES / "budget_2021.csv"), ("targets", SAMPLES / "targets_2021.xlsx"),
@@ -26,9 +24,7 @@ OP = "导入员"
 @pytest.fixture
 def handle(db_url):
     """An initialised database holding the demo's department and projects, nothing else."""
-    db = Database(db_url)
-    init_database(db)
-    bpt = Bpt(db)
+    bpt = initialised(db_url)
     register_structure(bpt.app, OP)
     yield bpt
     bpt.close()

@@ -10,15 +10,14 @@ from projections.integrity import check_chains
 from projections.schema import init_database
 from projections.service import Bpt
 from projections.synthetic import generate
+from tests.conftest import initialised
 
 Y = 2021
 
 
 @pytest.fixture
 def handle(db_url):
-    db = Database(db_url)
-    init_database(db)
-    bpt = Bpt(db)
+    bpt = initialised(db_url)
     yield bpt
     bpt.close()
 
