@@ -20,6 +20,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.figures import EVENT_LINES, movement
 from domain.ledger import project_id
 from domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
@@ -27,7 +29,7 @@ from domain.project import BUDGET_SIGNS, EXECUTED, ProjectYear
 from domain.refusal import Refusal
 from domain.rubric import IndicatorFacts, ProjectScore, Rubric, score_project
 from domain.rubric.rules import ProportionalRule, quantize_score
-from projections.eventlog import Logged, log_cached, row, upto
+from projections.eventlog import Logged, last_position, log_cached, row, upto
 from projections.facts import STRUCTURAL, department_state, effective_by, indicator_facts
 from projections.report import find_snapshot, rubrics_in_force
 from projections.service import Bpt
@@ -44,6 +46,11 @@ class Figure:
     label: str
     lines: dict[str, int]  # budget line -> sign in the figure (amount figures)
     events: tuple[type, ...]  # the event classes that move it
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The stored topics explain reads for it: these and what every figure needs (STRUCTURAL)."""
+        return tuple(get_topic(c) for c in (*STRUCTURAL, *self.events))
 
 
 _EXECUTION = tuple(c for c, (line, _) in EVENT_LINES.items() if line in (*BUDGET_SIGNS, EXECUTED))
@@ -71,6 +78,8 @@ class Running:
         self.total = ZERO  # the amount figure
         self.budget_total = ZERO
         self.indicator_total: Decimal | None = None  # cached: only indicator events change it
+        ex = rubric.execution  # a proportional rule's (cap, weight): its arithmetic per event
+        self.proportional = (ex.rule.cap, ex.weight) if isinstance(ex.rule, ProportionalRule) else None
 
     def apply(self, event: Any) -> str | None:
         m = movement(event)
@@ -93,12 +102,14 @@ class Running:
         # The rubric's execution rule as score_project applies it, once per event: the
         # proportional rule's arithmetic directly (its apply() also writes the explanation,
         # which is most of its cost); tests check both paths against score_project.
-        budget, ex = self.budget(), self.rubric.execution
+        budget = self.budget_total
         if budget <= 0:
             return quantize_score(ZERO)
         rate = self.lines[EXECUTED] / budget
-        if isinstance(ex.rule, ProportionalRule):
-            return quantize_score(max(ZERO, min(rate, ex.rule.cap)) * ex.weight)
+        if self.proportional:
+            cap, weight = self.proportional
+            return quantize_score(max(ZERO, min(rate, cap)) * weight)
+        ex = self.rubric.execution
         return quantize_score(ex.rule.apply(rate, ex.weight, "%", {"rate": rate}).score)
 
     def value(self) -> str | None:
@@ -122,14 +133,16 @@ class Running:
         return score_project(self.rubric, self.budget(), self.lines[EXECUTED], self.indicators())
 
 
-@gc_paused()  # a row per event, from events decoded by the thousand
+@gc_paused(promote=True)  # a row per event, from events decoded by the thousand and cached
 def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None = None,
             known_at: datetime | None = None, snapshot: str | None = None) -> dict:
     """The CLI.md ``bpt explain --json`` document."""
     if figure not in FIGURES:
         raise Refusal("FIGURE", f"“{figure}”不是可解释的数字（可选：{'、'.join(FIGURES)}）")
     spec = FIGURES[figure]
-    everything = log_cached(bpt, project_id(year, project))
+    pid = project_id(year, project)
+    # Only the figure's events; all of them for a time of recording, which decides the position.
+    everything = log_cached(bpt, pid, None if known_at else spec.topics)
     if not everything:
         raise Refusal("项目", f"未找到项目 {project}（{year} 年度）")
     dept = everything[0].event.dept
@@ -165,7 +178,7 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
         "label": spec.label, "value": running.value(),
         "as_of": (as_of or date(year, 12, 31)).isoformat(), "known_at": known_at.isoformat() if known_at else None,
         "snapshot": chosen.event.snapshot if chosen else None,
-        "position": max((x.position for x in considered), default=0),
+        "position": considered[-1].position if known_at else last_position(bpt, pid, cut),
         "rubric": {"name": rubric.name, "hash": rubric.content_hash},
         "rule": _rule(figure, scored, rubric),
         "events": events,

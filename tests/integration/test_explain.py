@@ -9,6 +9,7 @@ import pytest
 
 from domain.refusal import Refusal
 from projections.explain import FIGURES, explain
+from projections.service import Bpt
 from projections.report import build_report
 from projections.selfassessment import close
 from tests.seed000 import APPROVAL_DOC, DECREASE_DOC, DEPT, EXPECTED, OPERATOR, YEAR, open_seeded
@@ -94,3 +95,24 @@ def test_snapshot_replays_its_position_and_lists_later_events(seeded):
     assert rate["value"] == rate["issued_value"] == "0.7036"
     with pytest.raises(Refusal):
         explain(seeded, YEAR, "P01", "executed", snapshot="D01-2021-nosuch")
+
+
+def test_a_handle_explaining_again_after_new_events_equals_a_fresh_one(seeded, db_url):
+    """The per-figure cache of a long-lived handle (the TUI's) follows new events: those of the
+    figure's kinds and the others, which still move the document's position."""
+    for figure in FIGURES:
+        explain(seeded, YEAR, "P01", figure)  # fill the cache of each figure's events
+    seeded.app.pay("P01", YEAR, Decimal("100.00"), voucher="记-9001", on=date(YEAR, 11, 2), operator=OPERATOR)
+    seeded.app.adjust("P01", YEAR, Decimal("500.00"), doc="追加-9002", on=date(YEAR, 11, 3), reason="追加",
+                      operator=OPERATOR)
+    fresh = Bpt(db_url)
+    try:
+        head = fresh.app.recorder.max_notification_id()
+        for figure in FIGURES:
+            again, anew = explain(seeded, YEAR, "P01", figure), explain(fresh, YEAR, "P01", figure)
+            assert again == anew, figure
+            assert again["position"] == head, figure
+        assert explain(seeded, YEAR, "P01", "executed")["events"][-1]["voucher"] == "记-9001"
+        assert explain(seeded, YEAR, "P01", "adjusted_budget")["value"] == "220500.00"
+    finally:
+        fresh.close()
