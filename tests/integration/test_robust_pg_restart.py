@@ -110,6 +110,7 @@ def _writer(url: str, n: int, stop, events) -> None:
     """Pay with unique vouchers until ``stop`` is set; report each outcome as it happens.
     (Writers run until told: a fixed count could all be sent before the crash lands.)"""
     app = Database(url).open_app()
+    events.put(("ready", str(n), ""))
     i = 0
     while not stop.is_set():
         i += 1
@@ -159,6 +160,8 @@ def run_crash_load(writers: int = WRITERS, crashes: int = 1) -> dict:
         deadline = time.monotonic() + 600 * crashes
         acks = lambda o: sum(x[0] == "acknowledged" for x in o)  # noqa: E731
         try:
+            # A writer still starting when the server goes down would wait for it, then give up.
+            _collect(events, outcomes, lambda o: sum(x[0] == "ready" for x in o) == writers, deadline)
             for _ in range(crashes):
                 wanted = acks(outcomes) + BEFORE_CRASH
                 _collect(events, outcomes, lambda o: acks(o) >= wanted, deadline)
@@ -188,7 +191,7 @@ def run_crash_load(writers: int = WRITERS, crashes: int = 1) -> dict:
                 p.kill() if p.is_alive() else None
 
         vouchers = Counter(e.voucher for e in _all_events(bpt) if isinstance(e, ProjectYear.Paid))
-        sent = [o for o in outcomes if o[0] != "done"]
+        sent = [o for o in outcomes if o[0] not in ("ready", "done")]
         acknowledged = {v for kind, v, _ in sent if kind == "acknowledged"}
         failed = [(v, msg) for kind, v, msg in sent if kind != "acknowledged"]
         counts = {"crashes": crashes, "sent": len(sent), "acknowledged": len(acknowledged), "failed": len(failed),
