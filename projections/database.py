@@ -80,8 +80,6 @@ class Database:
     def exists(self) -> bool:
         """True when the event store's tables are there (``bpt init`` has run)."""
         if self.is_postgres:
-            import psycopg
-
             with self.connect_pg() as conn:
                 row = conn.execute("SELECT to_regclass('bpt_events')").fetchone()
                 return row[0] is not None

@@ -24,7 +24,8 @@ from domain.department import BASIC_DATA
 from domain.money import fmt_yuan
 from domain.rubric.formula import fmt_number
 from projections.service import Bpt
-from projections.stored import Decoder, gc_paused
+from projections.gcpause import gc_paused
+from projections.stored import Decoder
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from projections.eventlog import Logged, last_position, log_cached, row, upto
 from projections.facts import STRUCTURAL, department_state, effective_by, indicator_facts
 from projections.report import find_snapshot, rubrics_in_force
 from projections.service import Bpt
-from projections.stored import gc_paused
+from projections.gcpause import gc_paused
 
 BUDGET_RULE = "全年预算数 = 年初预算数 + 上年结转 + Σ追加 − Σ调减 + Σ调剂转入 − Σ调剂转出"
 RATE_RULE = "执行率 = 全年执行数 / 全年预算数（全年预算数为 0 时不可计算）"

@@ -15,7 +15,7 @@ import unicodedata
 import xlsxwriter
 
 from projections.report_layout import Grid, grids, save_atomically
-from projections.stored import gc_paused
+from projections.gcpause import gc_paused
 
 FONT = "宋体"
 TOP = 2  # the grid starts on this row (0-based): title, subtitle, then the table

@@ -30,7 +30,8 @@ from domain.refusal import Refusal
 from projections.eventlog import batch_after
 from projections.service import Bpt
 from projections.sql import Sql
-from projections.stored import Decoder, gc_paused
+from projections.gcpause import gc_paused
+from projections.stored import Decoder
 from projections.views import EVENT_VIEWS, SCORES, TRACKING, VIEWS, fingerprint
 from projections.views.base import EventView
 

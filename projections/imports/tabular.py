@@ -20,7 +20,7 @@ from projections.imports.result import ImportResult
 from projections.imports.sheets import open_sheets
 from projections.imports.table import Column, Row, find_table
 from projections.service import Bpt
-from projections.stored import gc_paused
+from projections.gcpause import gc_paused
 
 Progress = Callable[[int, int | None], None]
 # Domain refusals name fields as the CLI does; in a file, the column that holds them.
