@@ -16,9 +16,8 @@ from decimal import Decimal
 
 from domain.money import parse_quantity
 from domain.values import Target
-from projections.database import Database
-from projections.schema import init_database
 from projections.service import Bpt
+from tests.conftest import initialised
 
 YEAR = 2021
 DEPT = "D01"
@@ -115,7 +114,6 @@ def record_seed000(app, *, explain: bool = True, operator: str = OPERATOR) -> No
 
 def open_seeded(url: str, *, explain: bool = True) -> Bpt:
     """A ``Bpt`` handle on ``url``, initialised as ``bpt init`` does and holding the dataset."""
-    init_database(Database(url))
-    handle = Bpt(url)
+    handle = initialised(url)
     record_seed000(handle.app, explain=explain)
     return handle

@@ -10,11 +10,8 @@ from decimal import Decimal
 import pytest
 
 from domain.refusal import Refusal
-from projections.database import Database
 from projections.demo import DEMO_SOURCE, OPERATOR, PROJECTS, build_demo, create_demo, is_demo, payments
 from projections.integrity import check_chains
-from projections.schema import init_database
-from projections.service import Bpt
 from tests.conftest import REPO, initialised
 
 Y = "2021"
@@ -133,8 +130,7 @@ def test_demo_content_on_both_storages(demo):
 
 
 def test_demo_goes_only_into_an_empty_postgres_database(pg_url):
-    init_database(Database(pg_url))
-    handle = Bpt(pg_url)
+    handle = initialised(pg_url)
     handle.app.add_department(2021, "X01", "别的部门", operator="测试员", on=date(2021, 1, 1))
     head = handle.app.recorder.max_notification_id()
     with pytest.raises(Refusal) as e:

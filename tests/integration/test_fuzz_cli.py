@@ -15,10 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from domain.values import Target
-from projections.database import Database
 from projections.integrity import check_chains
-from projections.schema import init_database
-from projections.service import Bpt
+from tests.conftest import initialised
 
 Y, OP = 2021, "模糊测试"
 NASTY = ["'; DROP TABLE bpt_events; --", "%s", "?", "\\", "\x1b[2J", "\u202e", "\r", "😀", "衡财预〔2021〕35号",
@@ -42,8 +40,7 @@ COMMANDS = {  # verb → (argument template, events a success records)
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     url = str(tmp_path_factory.mktemp("fuzzcli") / "bpt.db")
-    init_database(Database(url))
-    bpt = Bpt(url)
+    bpt = initialised(url)
     app = bpt.app
     app.add_department(Y, "D01", "部门", operator=OP, on=date(Y, 1, 1))
     for code in ("P01", "P02"):

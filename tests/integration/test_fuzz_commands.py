@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from domain.department import BASIC_DATA
 from domain.refusal import Refusal
 from domain.values import FUNDING_SOURCES, GRADES, PROJECT_KINDS, Target
-from projections.database import Database
 from projections.integrity import check_chains
-from projections.schema import init_database
 from projections.service import Bpt
 from tests.integration.test_robust_concurrency import assert_views_equal_rebuild
+from tests.conftest import initialised
 
 Y, OP = 2021, "模糊测试"
 NASTY = ["'; DROP TABLE bpt_events; --", "' OR '1'='1", "%s", "%(x)s", "?", "\\", "\"", "$$", "{}", "\x00", "\x1b[31m",
@@ -46,8 +45,7 @@ SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[Heal
 
 @pytest.fixture
 def ledger(db_url):
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     app = bpt.app
     app.add_department(Y, "D01", "部门", operator=OP, on=date(Y, 1, 1))
     for code in ("P01", "P02"):

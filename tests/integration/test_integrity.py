@@ -15,10 +15,9 @@ from decimal import Decimal
 import pytest
 
 from domain.ledger import project_id
-from projections.database import Database
 from projections.integrity import check_chains
-from projections.schema import init_database
 from projections.service import Bpt
+from tests.conftest import initialised
 
 Y, OP = 2021, "完整性测试"
 
@@ -26,8 +25,7 @@ Y, OP = 2021, "完整性测试"
 @pytest.fixture
 def ledger(db_url):
     """An initialised store with two projects, a transfer, payments and a snapshot."""
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     app = bpt.app
     app.add_department(Y, "D01", "部门", operator=OP, on=date(Y, 1, 1))
     app.add_project("D01", Y, "P01", "项目一", operator=OP, on=date(Y, 1, 1))

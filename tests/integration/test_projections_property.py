@@ -24,14 +24,13 @@ from domain.project import ProjectYear
 from domain.refusal import Refusal
 from domain.rubric import IndicatorFacts, builtin_rubric, score_project
 from domain.values import BASIC_SPENDING, FUNDING_SOURCES, PROJECT_SPENDING, QUALITATIVE, Target
-from projections.database import Database
 from projections.queries import LINES_JSON, department_rollups, indicator_rows, monthly_execution, project_rows
 from projections.runner import catch_up, rebuild
-from projections.schema import init_database
 from projections.service import Bpt
 from projections.sql import Sql, to_cents
 from projections.views.scores import INDICATOR_SCORES
 from tests.integration.test_projections_kill import dump
+from tests.conftest import initialised
 
 OP = "性质测试"
 # (code, department, kind)
@@ -240,8 +239,7 @@ def check_months(bpt: Bpt, year: int, code: str) -> None:
 
 @pytest.fixture
 def views_db(db_url):
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     yield bpt
     bpt.close()
 

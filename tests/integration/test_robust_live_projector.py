@@ -17,12 +17,10 @@ from datetime import date
 from decimal import Decimal
 
 from domain.money import fmt_yuan
-from projections.database import Database
 from projections.runner import positions
-from projections.schema import init_database
 from projections.service import Bpt
 from projections.status import status
-from tests.conftest import REPO
+from tests.conftest import REPO, initialised
 from tests.integration.test_robust_concurrency import assert_views_equal_rebuild
 
 Y, OP = 2021, "投影测试"
@@ -48,8 +46,7 @@ def _wait(condition, what: str) -> None:
 
 
 def test_live_projector_killed_repeatedly_applies_each_event_once(db_url):
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     app = bpt.app
     app.add_department(Y, "D01", "部门", operator=OP, on=date(Y, 1, 1))
     for code in PROJECTS:  # a backlog, saved in one go per project

@@ -16,9 +16,8 @@ from domain.values import Target
 from projections import eventlog
 from projections.database import Database
 from projections.demo import DEPT, YEAR, build_demo
-from projections.schema import init_database
-from projections.service import Bpt
 from projections.stored import Decoder
+from tests.conftest import initialised
 
 OPERATOR = "解码测试"
 EVENT_CLASSES = {cls for aggregate in (FiscalYear, DepartmentYear, ProjectYear) for cls in vars(aggregate).values()
@@ -57,8 +56,7 @@ def record_the_rest(app: BudgetApp) -> None:
 
 @pytest.fixture
 def store(db_url):
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     build_demo(bpt)
     record_the_rest(bpt.app)
     yield bpt

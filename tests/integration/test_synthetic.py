@@ -5,10 +5,7 @@ import pytest
 from domain.figures import fold
 from domain.ledger import project_id
 from domain.refusal import Refusal
-from projections.database import Database
 from projections.integrity import check_chains
-from projections.schema import init_database
-from projections.service import Bpt
 from projections.synthetic import generate
 from tests.conftest import initialised
 
@@ -48,8 +45,7 @@ def test_generated_events_are_valid_and_counted(handle):
 
 def test_same_seed_same_events_and_seeds_share_a_database(handle, tmp_path):
     generate(handle, 1, 2, 40, seed=3)
-    init_database(Database(str(tmp_path / "other.db")))
-    other = Bpt(str(tmp_path / "other.db"))
+    other = initialised(str(tmp_path / "other.db"))
     generate(other, 1, 2, 40, seed=3)
     codes = ["S3D0001P0001", "S3D0001P0002"]
     assert contents(handle, codes) == contents(other, codes)

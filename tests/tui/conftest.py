@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 
 from domain.values import Target
-from projections.database import Database
 from projections.schema import init_database
 from projections.service import Bpt
+from tests.conftest import initialised
 from tui.app import BptApp
 
 YEAR = 2021
@@ -67,8 +67,7 @@ def year_db(tmp_path) -> str:
 @pytest.fixture
 def year_url(db_url) -> str:
     """The fixed year on each storage (SQLite and PostgreSQL)."""
-    init_database(Database(db_url))
-    bpt = Bpt(db_url)
+    bpt = initialised(db_url)
     record_year(bpt.app)
     bpt.close()
     return db_url
