@@ -13,9 +13,9 @@ from bench.child import Deadlocked, run_child
 from bench.data import funded_projects, payment_date
 from bench.measure import Stopwatch, missing, optional
 from bench.runner import Context, Result
-from domain.values import CURRENT
-from projections.database import Database
-from projections.service import Bpt
+from bpt.domain.values import CURRENT
+from bpt.projections.store.database import Database
+from bpt.projections.store.service import Bpt
 
 NAME = "bulk_import"
 TITLE = "bulk import of payments (bpt import payments), PostgreSQL, vs COPY"
@@ -64,9 +64,9 @@ def run(ctx: Context) -> list[Result]:
     write_payments_csv(path, codes, rows)
     try:
         copy_rate = rows / copy_seconds(db, path)
-        if optional("projections.imports", "import_file") is None:
+        if optional("bpt.projections.imports", "import_file") is None:
             return [Result(NAME, case, None, "events/s", copy_rate, "COPY rows/s", target=target,
-                           note=missing("projections.imports.import_file"))]
+                           note=missing("bpt.projections.imports.import_file"))]
         try:
             outcome, rss = run_child("import", db.url, path, db=db)
         except Deadlocked as hang:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.runner import ROOT
-from projections.database import Database
+from bpt.projections.store.database import Database
 
 QUIET_S = 30.0
 
@@ -79,7 +79,7 @@ def run_child(*args: str, db: Database) -> tuple[dict, float]:
 
 
 def _main(argv: list[str]) -> dict:
-    from projections.service import Bpt
+    from bpt.projections.store.service import Bpt
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     kind, url = argv[0], argv[1]
@@ -87,12 +87,12 @@ def _main(argv: list[str]) -> dict:
     try:
         started = time.perf_counter()
         if kind == "rebuild":
-            from projections.runner import rebuild
+            from bpt.projections.views.runner import rebuild
 
             applied = rebuild(bpt)
         else:
             from bench.data import OPERATOR, YEAR
-            from projections.imports import import_file
+            from bpt.projections.imports import import_file
 
             head = bpt.app.recorder.max_notification_id() or 0
             outcome = import_file(bpt, "payments", argv[2], YEAR, dry_run=False, operator=OPERATOR)

@@ -15,8 +15,8 @@ from bench.cli import bpt
 from bench.data import YEAR, explain_shortfalls
 from bench.measure import Stopwatch, missing, optional
 from bench.runner import Context, Result
-from domain.ledger import department_id, project_id
-from projections.service import Bpt
+from bpt.domain.ledger import department_id, project_id
+from bpt.projections.store.service import Bpt
 
 NAME = "close_report"
 TITLE = "bpt close + bpt report --format xlsx, a department with 1,000 projects (PostgreSQL)"
@@ -45,9 +45,9 @@ def run(ctx: Context) -> list[Result]:
         handle.close()
     label = f"reading its {events:,} events once"
     case = f"dept {dept}, {len(projects):,} projects, {events:,} events"
-    if optional("projections.selfassessment", "close") is None and optional("projections.report", "build_report") is None:
+    if optional("bpt.projections.reports.snapshots", "close") is None and optional("bpt.projections.reports.body", "build_report") is None:
         return [Result(NAME, case, None, "s", read.seconds, label, target=f"< {TARGET_S:g} s",
-                       note=missing("projections.selfassessment", "projections.report.build_report"))]
+                       note=missing("bpt.projections.reports.snapshots", "bpt.projections.reports.body.build_report"))]
     closed, close_s = bpt(url, "close", dept, "--year", str(YEAR))
     xlsx = os.path.join(ctx.workdir, f"{dept}.xlsx")
     reported, report_s = bpt(url, "report", dept, "--year", str(YEAR), "--format", "xlsx", "-o", xlsx)

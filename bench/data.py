@@ -1,6 +1,6 @@
 """Small datasets the benchmarks build themselves through the application's commands.
 
-The large synthetic datasets come from ``projections.synthetic.generate`` (the import helper's);
+The large synthetic datasets come from ``bpt.projections.demo.synthetic.generate`` (the import helper's);
 these are the few fixed shapes a benchmark needs exactly: funded projects to pay into, and one
 project with a long history.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.application import BudgetApp
+from bpt.domain.application import BudgetApp
 
 YEAR = 2021
 OPERATOR = "基准测试"

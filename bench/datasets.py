@@ -1,12 +1,12 @@
-"""The synthetic province dataset (``projections.synthetic.generate``), built once per engine and run."""
+"""The synthetic province dataset (``bpt.projections.demo.synthetic.generate``), built once per engine and run."""
 
 from __future__ import annotations
 
 from bench.measure import Stopwatch, optional
 from bench.runner import Context
-from projections.service import Bpt
+from bpt.projections.store.service import Bpt
 
-GENERATOR = "projections.synthetic.generate"
+GENERATOR = "bpt.projections.demo.synthetic.generate"
 
 
 def synthetic(ctx: Context, engine: str) -> str | None:

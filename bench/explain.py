@@ -12,9 +12,9 @@ import time
 from bench.data import YEAR, long_project
 from bench.measure import missing, optional, percentile
 from bench.runner import Context, Result
-from domain.ledger import project_id
-from domain.money import fmt_yuan
-from projections.service import Bpt
+from bpt.domain.ledger import project_id
+from bpt.domain.money import fmt_yuan
+from bpt.projections.store.service import Bpt
 
 NAME = "explain"
 TITLE = "bpt explain on a project with 10,000 events vs repository.get of that aggregate"
@@ -43,7 +43,7 @@ def _fresh(url: str, n: int) -> list[Bpt]:
 
 
 def run(ctx: Context) -> list[Result]:
-    explain = optional("projections.explain", "explain")
+    explain = optional("bpt.projections.audit.explain", "explain")
     n = ctx.sizes.explain_events
     results = []
     for engine, label in ENGINES.items():
@@ -60,7 +60,7 @@ def run(ctx: Context) -> list[Result]:
             baseline = ("repository.get p50, new handle", f"p50 of {REPEAT}")
             if explain is None:
                 results.append(Result(NAME, f"{label}, {n:,} events", None, "ms", base, baseline[0],
-                                      target=f"< {TARGET_MS} ms", note=missing("projections.explain.explain")))
+                                      target=f"< {TARGET_MS} ms", note=missing("bpt.projections.audit.explain.explain")))
                 continue
             answer = explain(bpt, YEAR, CODE, "executed")
             check = "" if answer["value"] == expected else f"; WRONG value {answer['value']} ≠ {expected}"

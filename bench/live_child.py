@@ -10,8 +10,8 @@ import sys
 import threading
 import time
 
-from projections.runner import positions, run_live
-from projections.service import Bpt
+from bpt.projections.views.runner import positions, run_live
+from bpt.projections.store.service import Bpt
 
 bpt = Bpt(sys.argv[1])
 stop = threading.Event()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from bench.data import OPERATOR, YEAR, funded_projects, payment_date
 from bench.measure import missing, optional, percentile
 from bench.runner import ROOT, Context, Result
-from projections.service import Bpt
+from bpt.projections.store.service import Bpt
 
 NAME = "live_lag"
 TITLE = "live lag under a steady write rate (save → view position reaches it)"
@@ -75,9 +75,9 @@ def _measure(url: str, seconds: float, rate: float) -> tuple[list[float], float]
 
 def run(ctx: Context) -> list[Result]:
     s = ctx.sizes
-    if optional("projections.runner", "run_live") is None:
+    if optional("bpt.projections.views.runner", "run_live") is None:
         return [Result(NAME, "p99 lag", None, "ms", target=f"p99 < {TARGET_S:g} s",
-                       note=missing("projections.runner.run_live"))]
+                       note=missing("bpt.projections.views.runner.run_live"))]
     results = []
     for engine, label in ENGINES.items():
         lags, achieved = _measure(ctx.fresh_database(engine), s.live_seconds, s.live_rate)

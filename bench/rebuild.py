@@ -13,7 +13,7 @@ from bench.child import run_child
 from bench.measure import missing, optional
 from bench.runner import Context, Result
 from bench.stock_projection import stock_seconds
-from projections.database import Database
+from bpt.projections.store.database import Database
 
 NAME = "rebuild"
 TITLE = "projection rebuild of the whole log vs eventsourcing's stock ProjectionRunner; peak RSS"
@@ -24,7 +24,7 @@ RSS_LIMIT_MB = 500
 
 def run(ctx: Context) -> list[Result]:
     results = []
-    rebuild = optional("projections.runner", "rebuild")
+    rebuild = optional("bpt.projections.views.runner", "rebuild")
     for engine, label in ENGINES.items():
         url = datasets.synthetic(ctx, engine)
         if url is None:
@@ -40,7 +40,7 @@ def run(ctx: Context) -> list[Result]:
         stock_label = f"stock runner, first {stock_events:,} events"
         if rebuild is None:
             results.append(Result(NAME, f"{label} rebuild, {head:,} events", None, "events/s", stock_rate,
-                                  stock_label, target=f"≥ {SPEEDUP}× stock", note=missing("projections.runner.rebuild")))
+                                  stock_label, target=f"≥ {SPEEDUP}× stock", note=missing("bpt.projections.views.runner.rebuild")))
             continue
         outcome, rss = run_child("rebuild", url, db=db)
         rate = head / outcome["seconds"]

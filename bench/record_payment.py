@@ -12,7 +12,7 @@ from decimal import Decimal
 from bench.data import OPERATOR, YEAR, funded_projects, payment_date
 from bench.measure import missing, optional, percentile
 from bench.runner import Context, Result
-from projections.service import Bpt
+from bpt.projections.store.service import Bpt
 
 NAME = "record_payment"
 TITLE = "record one payment end to end (command → event → views current), PostgreSQL, p50/p99"
@@ -50,7 +50,7 @@ def _insert_latencies(bpt: Bpt, n: int) -> list[float]:
         for i in range(-WARMUP, n):
             started = time.perf_counter()
             conn.execute("INSERT INTO bench_insert (originator_id, originator_version, topic, state) "
-                         "VALUES (gen_random_uuid(), %s, %s, %s)", (i, "domain.project:ProjectYear.Paid", state))
+                         "VALUES (gen_random_uuid(), %s, %s, %s)", (i, "bpt.domain.project:ProjectYear.Paid", state))
             conn.commit()
             if i >= 0:
                 latencies.append(time.perf_counter() - started)
@@ -62,14 +62,14 @@ def run(ctx: Context) -> list[Result]:
     bpt = Bpt(ctx.fresh_database("postgres"))
     try:
         codes = funded_projects(bpt.app, "D9", PROJECTS)
-        catch_up = optional("projections.runner", "catch_up")
+        catch_up = optional("bpt.projections.views.runner", "catch_up")
         if catch_up:
             catch_up(bpt)
         ours, paying, cpu = _bpt_latencies(bpt, codes, n, catch_up)
         base = _insert_latencies(bpt, n)
     finally:
         bpt.close()
-    what = "pay + catch_up" if catch_up else "pay only (" + missing("projections.runner.catch_up") + ")"
+    what = "pay + catch_up" if catch_up else "pay only (" + missing("bpt.projections.views.runner.catch_up") + ")"
     label = "INSERT+COMMIT"
     p99 = percentile(ours, 99) * 1000
     throughput, base_throughput = len(ours) / sum(ours), len(base) / sum(base)

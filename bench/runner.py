@@ -108,8 +108,8 @@ class Context:
 
     def fresh_database(self, engine: str) -> str:
         """A new, initialised (``bpt init``) database URL on ``engine`` ("postgres"|"sqlite"), dropped at exit."""
-        from projections.database import Database
-        from projections.schema import init_database
+        from bpt.projections.store.database import Database
+        from bpt.projections.schema import init_database
 
         if engine == "postgres":
             url = self.stack.enter_context(pgtemp.temporary_pg_database())

@@ -23,9 +23,9 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
-from domain.application import BudgetApp
-from domain.figures import movement
-from projections.database import Database
+from bpt.domain.application import BudgetApp
+from bpt.domain.figures import movement
+from bpt.projections.store.database import Database
 
 NAME = "benchstock"  # prefixes the environment and the tracking table: benchstock_tracking
 TABLE = "bench_stock_totals"

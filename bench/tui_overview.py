@@ -10,7 +10,7 @@ from bench import datasets
 from bench.data import OPERATOR, YEAR
 from bench.measure import missing, optional
 from bench.runner import Context, Result
-from projections.service import Bpt
+from bpt.projections.store.service import Bpt
 
 NAME = "tui_overview"
 TITLE = "bpt tui overview on 10,000 projects (headless Pilot): time to first rows; scrolling"
@@ -46,15 +46,15 @@ async def _open_and_scroll(app_class, bpt: Bpt) -> tuple[float, float, float]:
 
 
 def run(ctx: Context) -> list[Result]:
-    app_class = optional("tui.app", "BptApp")
+    app_class = optional("bpt.tui.app", "BptApp")
     url = datasets.synthetic(ctx, "postgres")
     if app_class is None or url is None:
         return [Result(NAME, "overview opens", None, "s", target=f"< {TARGET_S:g} s",
-                       note=missing(*[n for n, v in (("tui.app.BptApp", app_class), (datasets.GENERATOR, url)) if v is None]))]
+                       note=missing(*[n for n, v in (("bpt.tui.app.BptApp", app_class), (datasets.GENERATOR, url)) if v is None]))]
     bpt = Bpt(url)
     try:
         projects = sum(len(bpt.app.department(YEAR, d).projects) for d in bpt.app.departments(YEAR))
-        catch_up = optional("projections.runner", "catch_up")
+        catch_up = optional("bpt.projections.views.runner", "catch_up")
         if catch_up:
             catch_up(bpt)  # the views are current, as the projection process keeps them
         opened, cpu, per_page = asyncio.run(_open_and_scroll(app_class, bpt))

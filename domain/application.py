@@ -16,14 +16,25 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (IntegrityError, JSONTranscoder, OperationalError, ProgrammingError,
                                       Transcoding)
+from eventsourcing.utils import get_topic, register_topic
 
-from domain.calendar import clamp_to_year
-from domain.department import DepartmentYear, FiscalYear
-from domain.ledger import department_id, fiscal_year_id, project_id
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.rubric import Rubric
-from domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
+from bpt.domain.calendar import clamp_to_year
+from bpt.domain.department import DepartmentYear, FiscalYear
+from bpt.domain.ledger import department_id, fiscal_year_id, project_id
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import Rubric
+from bpt.domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
+
+def _register_wave1_topics() -> None:
+    """Events stored before bpt became one package have topics without the ``bpt.`` prefix
+    (``bpt.domain.project:ProjectYear.Paid``); they decode to the same classes."""
+    for aggregate in (FiscalYear, DepartmentYear, ProjectYear):
+        for cls in (aggregate, *(v for v in vars(aggregate).values() if isinstance(v, type))):
+            register_topic(get_topic(cls).removeprefix("bpt."), cls)
+
+
+_register_wave1_topics()
 
 # Optimistic concurrency: a conflicting write reloads and retries, with jittered backoff.
 RETRIES = 40

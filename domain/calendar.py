@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from domain.refusal import Refusal
+from bpt.domain.refusal import Refusal
 
 
 def parse_date(text: str, field: str = "日期") -> date:

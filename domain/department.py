@@ -8,11 +8,11 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import check_year
-from domain.ledger import Ledger
-from domain.money import check_number
-from domain.refusal import Refusal
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, builtin_rubric, load_rubric_text
+from bpt.domain.calendar import check_year
+from bpt.domain.ledger import Ledger
+from bpt.domain.money import check_number
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, builtin_rubric, load_rubric_text
 
 # 部门整体支出绩效评价基础数据: the named figures a department-level rubric may use,
 # recorded by `bpt dept data`. Keys are stable identifiers; labels are the forms' words.

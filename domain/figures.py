@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from domain.money import ZERO
-from domain.project import (BUDGET_SIGNS, CARRIED_OVER, DECREASES, EXECUTED, INCREASES, INITIAL, TRANSFERS_IN,
+from bpt.domain.money import ZERO
+from bpt.domain.project import (BUDGET_SIGNS, CARRIED_OVER, DECREASES, EXECUTED, INCREASES, INITIAL, TRANSFERS_IN,
                             TRANSFERS_OUT, ProjectYear)
 
 # Which budget line each event type moves, and in which direction.

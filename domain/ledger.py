@@ -9,8 +9,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.chain import GENESIS, link
-from domain.refusal import Refusal
+from bpt.domain.chain import GENESIS, link
+from bpt.domain.refusal import Refusal
 
 # Aggregate ids are derived from business keys, so "the project P01 of 2021" has exactly
 # one id everywhere, and a second registration collides in the event store.

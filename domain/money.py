@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from domain.refusal import Refusal
+from bpt.domain.refusal import Refusal
 
 CENT = Decimal("0.01")
 WAN = Decimal("10000")

@@ -8,12 +8,12 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import check_in_year
-from domain.ledger import Ledger
-from domain.money import ZERO, check_amount, check_number, fmt_yuan
-from domain.refusal import Refusal
-from domain.rubric import Rubric, check_assessment
-from domain.values import CARRIED, QUALITATIVE, Target
+from bpt.domain.calendar import check_in_year
+from bpt.domain.ledger import Ledger
+from bpt.domain.money import ZERO, check_amount, check_number, fmt_yuan
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import Rubric, check_assessment
+from bpt.domain.values import CARRIED, QUALITATIVE, Target
 
 # The budget lines of a project, each kept per funding source.
 INITIAL = "initial_budget"

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.money import parse_quantity
-from domain.refusal import Refusal
+from bpt.domain.money import parse_quantity
+from bpt.domain.refusal import Refusal
 
 # 资金来源
 CURRENT = "当年财政拨款"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from projections.database import Database
-from projections.job_log import create_job_table
-from projections.security import protect_event_store
-from projections.sql import Sql
-from projections.views import create_tables
+from bpt.projections.store.database import Database
+from bpt.projections.store.job_log import create_job_table
+from bpt.projections.store.security import protect_event_store
+from bpt.projections.store.sql import Sql
+from bpt.projections.views import create_tables
 
 
 def init_database(db: Database) -> None:

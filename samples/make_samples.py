@@ -20,7 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from projections.demo import DEPT_NAME, INDICATORS, PROJECTS, YEAR, budget_rows, payments, project_of
+from bpt.projections.demo.year import DEPT_NAME, INDICATORS, PROJECTS, YEAR, budget_rows, payments, project_of
 
 HERE = Path(__file__).resolve().parent
 TARGET_PROJECTS = (  # (code, 总体目标) as seed 002 declares them, in its order

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from projections.database import Database
-from projections.schema import init_database
-from projections.service import Bpt
+from bpt.projections.store.database import Database
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
 from tests.services import temporary_pg_database
 
 REPO = Path(__file__).resolve().parent.parent

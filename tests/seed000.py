@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.money import parse_quantity
-from domain.values import Target
-from projections.service import Bpt
+from bpt.domain.money import parse_quantity
+from bpt.domain.values import Target
+from bpt.projections.store.service import Bpt
 from tests.conftest import initialised
 
 YEAR = 2021

@@ -1,3 +1,3 @@
-from tui.cli import main
+from bpt.tui.cli import main
 
 main()

@@ -13,13 +13,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from domain.calendar import time_progress
-from domain.money import fmt_percent
-from projections.service import Bpt
-from tui.screens.forms import FORMS
-from tui.screens.help import HelpScreen
-from tui.screens.overview import OverviewScreen
-from tui.screens.readmodel import ReadModel
+from bpt.domain.calendar import time_progress
+from bpt.domain.money import fmt_percent
+from bpt.projections.store.service import Bpt
+from bpt.tui.screens.forms import FORMS
+from bpt.tui.screens.help import HelpScreen
+from bpt.tui.screens.overview import OverviewScreen
+from bpt.tui.screens.readmodel import ReadModel
 
 POLL_SECONDS = 0.5
 

@@ -1,6 +1,6 @@
-"""dramatiq actors: thin wrappers that hand a message's JSON arguments to ``workers.jobs.run``.
+"""dramatiq actors: thin wrappers that hand a message's JSON arguments to ``bpt.workers.jobs.run``.
 
-``dramatiq workers.actors:broker`` (what ``bpt worker`` runs) imports this module, which sets
+``dramatiq bpt.workers.actors:broker`` (what ``bpt worker`` runs) imports this module, which sets
 the broker of ``BPT_BROKER_URL`` and declares one actor per job on it. Tests declare the same
 actors on a broker of their own with ``declare(broker, prefix)``.
 """
@@ -13,10 +13,10 @@ import dramatiq
 from dramatiq.broker import Broker
 from dramatiq.middleware import CurrentMessage
 
-from domain.refusal import Refusal
-from projections.database import Database
-from workers import jobs
-from workers.broker import broker_url, qualified, setup_broker
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.workers import jobs
+from bpt.workers.broker import broker_url, qualified, setup_broker
 
 # Transient failures (database or broker briefly away) are retried with backoff; after that
 # the message goes to the dead-letter queue, where ``bpt jobs`` shows it. A Refusal is final.
@@ -35,7 +35,7 @@ def _actor_function(kind: str):
 
 
 def declare(broker: Broker, prefix: str | None = None) -> dict[str, dramatiq.Actor]:
-    """One actor per job of ``workers.jobs.JOBS`` on ``broker``, queues ``<prefix>.<queue>``."""
+    """One actor per job of ``bpt.workers.jobs.JOBS`` on ``broker``, queues ``<prefix>.<queue>``."""
     return {
         kind: dramatiq.actor(_actor_function(kind), broker=broker, actor_name=kind,
                              queue_name=qualified(job.queue, prefix), time_limit=job.time_limit_ms,
@@ -68,7 +68,7 @@ def worker_command(processes: int, threads: int, queues: list[str] | None = None
     unknown = [q for q in queues or () if q not in known]
     if unknown:
         raise Refusal("--queues", f"未知队列：{'、'.join(unknown)}（可选 {'、'.join(known)}）")
-    command = [sys.executable, "-m", "dramatiq", "workers.actors:broker",
+    command = [sys.executable, "-m", "dramatiq", "bpt.workers.actors:broker",
                "--processes", str(processes), "--threads", str(threads)]
     if queues:
         command += ["--queues", *(qualified(q) for q in queues)]

@@ -24,7 +24,7 @@ from dramatiq.broker import Broker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
-from domain.refusal import Refusal
+from bpt.domain.refusal import Refusal
 
 URL_ENV = "BPT_BROKER_URL"
 REDIS_SCHEMES = ("redis", "rediss", "unix")

@@ -21,15 +21,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.calendar import parse_date
-from domain.refusal import Refusal
-from projections.database import Database
-from projections.imports import import_file as run_import
-from projections.job_log import JobLog
-from projections.runner import catch_up as run_catch_up
-from projections.service import Bpt
-from projections.monitor import monitor as raise_due_warnings
-from workers.reports import FORMATS, write_reports
+from bpt.domain.calendar import parse_date
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.imports import import_file as run_import
+from bpt.projections.store.job_log import JobLog
+from bpt.projections.views.runner import catch_up as run_catch_up
+from bpt.projections.store.service import Bpt
+from bpt.projections.monitoring.lagging import monitor as raise_due_warnings
+from bpt.workers.reports import FORMATS, write_reports
 
 MINUTE = 60_000  # ms
 

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from dramatiq.broker import Broker
 from dramatiq.message import Message
 
-from projections.job_log import JobLog
-from projections.service import Bpt
-from workers.broker import broker_url, display_url, kind_of, make_broker, qualified
-from workers.jobs import JOBS
+from bpt.projections.store.job_log import JobLog
+from bpt.projections.store.service import Bpt
+from bpt.workers.broker import broker_url, display_url, kind_of, make_broker, qualified
+from bpt.workers.jobs import JOBS
 
 DEAD_LISTED = 20  # dead messages listed per queue (all are counted)
 

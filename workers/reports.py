@@ -12,13 +12,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from domain.refusal import Refusal
-from projections.render_docx import write_docx
-from projections.render_md import render_md
-from projections.render_xlsx import write_xlsx
-from projections.report import build_report
-from projections.report_layout import save_atomically
-from projections.service import Bpt
+from bpt.domain.refusal import Refusal
+from bpt.projections.reports.render_docx import write_docx
+from bpt.projections.reports.render_md import render_md
+from bpt.projections.reports.render_xlsx import write_xlsx
+from bpt.projections.reports.body import build_report
+from bpt.projections.reports.layout import save_atomically
+from bpt.projections.store.service import Bpt
 
 FORMATS = ("json", "md", "xlsx", "docx")
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.rubric.formula import FormulaError, MissingFigures, NotComputable, fmt_number
-from domain.rubric.model import DEPARTMENT, DepartmentIndicator, Rubric, RubricError
-from domain.rubric.rules import ROUNDING_NOTE, ManualRule, quantize_score, show_value
+from bpt.domain.rubric.formula import FormulaError, MissingFigures, NotComputable, fmt_number
+from bpt.domain.rubric.model import DEPARTMENT, DepartmentIndicator, Rubric, RubricError
+from bpt.domain.rubric.rules import ROUNDING_NOTE, ManualRule, quantize_score, show_value
 
 ZERO = Decimal(0)
 OK, MISSING, NOT_COMPUTABLE, PENDING, INVALID, OVERRIDDEN, NOT_APPLICABLE = (

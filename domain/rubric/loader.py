@@ -1,7 +1,7 @@
 """Reading a rubric file (TOML) into a ``Rubric``, checking every field on the way.
 
 Every problem becomes one ``RubricError`` naming the line and the field; nothing in a rubric
-file is executed (formulas go through ``domain.rubric.formula``). Numbers are read as Decimal
+file is executed (formulas go through ``bpt.domain.rubric.formula``). Numbers are read as Decimal
 (``parse_float=Decimal``); a number may also be written as a constant formula like "10%".
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from domain.rubric.formula import FUNCTIONS, Formula, FormulaError, parse_formula
-from domain.rubric.locate import LineIndex, Path, format_path
-from domain.rubric.model import (
+from bpt.domain.rubric.formula import FUNCTIONS, Formula, FormulaError, parse_formula
+from bpt.domain.rubric.locate import LineIndex, Path, format_path
+from bpt.domain.rubric.model import (
     KINDS,
     PROJECT,
     DepartmentIndicator,
@@ -33,7 +33,7 @@ from domain.rubric.model import (
     Rubric,
     RubricError,
 )
-from domain.rubric.rules import (
+from bpt.domain.rubric.rules import (
     ABOVE,
     BELOW,
     COUNT_MODES,
@@ -505,7 +505,7 @@ def load_rubric_file(path: str | FsPath) -> Rubric:
 
 
 def builtin_rubric_names() -> list[str]:
-    folder = resources.files("domain.rubric") / "builtin"
+    folder = resources.files("bpt.domain.rubric") / "builtin"
     return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml"))
 
 
@@ -515,5 +515,5 @@ def builtin_rubric(name: str) -> Rubric:
     if name not in builtin_rubric_names():
         raise RubricError(f"没有名为“{name}”的内置评分规则（可选：{'、'.join(builtin_rubric_names())}）",
                           field="name", source="builtin")
-    text = (resources.files("domain.rubric") / "builtin" / f"{name}.toml").read_bytes().decode("utf-8")
+    text = (resources.files("bpt.domain.rubric") / "builtin" / f"{name}.toml").read_bytes().decode("utf-8")
     return load_rubric_text(text, f"builtin:{name}")

@@ -1,6 +1,6 @@
 """What a rubric (评分规则) is, once loaded: levels, weights, rules, grades. Immutable.
 
-The TOML format is described in docs/rubrics.md; ``domain.rubric.loader`` reads it.
+The TOML format is described in docs/rubrics.md; ``bpt.domain.rubric.loader`` reads it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from domain.rubric.formula import Formula
-from domain.rubric.rules import Band, BandsRule, ProportionalRule, Rule
+from bpt.domain.rubric.formula import Formula
+from bpt.domain.rubric.rules import Band, BandsRule, ProportionalRule, Rule
 
 PROJECT = "project"
 DEPARTMENT = "department"
@@ -182,7 +182,7 @@ def __getattr__(name: str):
     # The loader lives next door (it needs this module); keep ``model.load_rubric_text`` working.
     if name in ("load_rubric_text", "load_rubric_file", "builtin_rubric", "builtin_rubric_names",
                 "DEFAULT_PROJECT_RUBRIC"):
-        from domain.rubric import loader
+        from bpt.domain.rubric import loader
 
         return getattr(loader, name)
     raise AttributeError(name)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.money import fmt_yuan
-from domain.refusal import Refusal
-from domain.rubric.formula import NotComputable, fmt_number
-from domain.rubric.model import PROJECT, QualitativeBand, Rubric, RubricError
-from domain.rubric.rules import ROUNDING_NOTE, ProportionalRule, clamp_score, pts, quantize_score, show_value
+from bpt.domain.money import fmt_yuan
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric.formula import NotComputable, fmt_number
+from bpt.domain.rubric.model import PROJECT, QualitativeBand, Rubric, RubricError
+from bpt.domain.rubric.rules import ROUNDING_NOTE, ProportionalRule, clamp_score, pts, quantize_score, show_value
 
 QUALITATIVE = "text"
 ZERO = Decimal(0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Union
 
-from domain.rubric.formula import Formula, fmt_number
+from bpt.domain.rubric.formula import Formula, fmt_number
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

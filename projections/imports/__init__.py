@@ -9,13 +9,13 @@ number and column. Column layouts: docs/imports.md.
 
 from __future__ import annotations
 
-from domain.refusal import Refusal
-from projections.imports.budget import BUDGET
-from projections.imports.payments import PAYMENTS
-from projections.imports.result import ImportResult
-from projections.imports.tabular import Progress, import_table
-from projections.imports.targets import import_targets
-from projections.service import Bpt
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.budget import BUDGET
+from bpt.projections.imports.payments import PAYMENTS
+from bpt.projections.imports.result import ImportResult
+from bpt.projections.imports.tabular import Progress, import_table
+from bpt.projections.imports.targets import import_targets
+from bpt.projections.store.service import Bpt
 
 KINDS = ("targets", "budget", "payments")
 _TABLES = {"budget": BUDGET, "payments": PAYMENTS}

@@ -9,11 +9,11 @@ from typing import TypeVar
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from domain.application import BudgetApp
-from domain.ledger import Ledger
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from projections.imports import pgcopy
+from bpt.domain.application import BudgetApp
+from bpt.domain.ledger import Ledger
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports import pgcopy
 
 T = TypeVar("T")
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from domain.money import fmt_yuan
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.values import CARRIED, CURRENT, check_choice
-from projections.imports.batch import Batch
-from projections.imports.cells import cell_amount, cell_date, cell_source, required
-from projections.imports.result import ImportResult
-from projections.imports.table import Column, Row
-from projections.imports.tabular import TableKind
+from bpt.domain.money import fmt_yuan
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import CARRIED, CURRENT, check_choice
+from bpt.projections.imports.batch import Batch
+from bpt.projections.imports.cells import cell_amount, cell_date, cell_source, required
+from bpt.projections.imports.result import ImportResult
+from bpt.projections.imports.table import Column, Row
+from bpt.projections.imports.tabular import TableKind
 
 INITIAL, INCREASE, DECREASE, CARRY = "年初预算", "追加", "调减", "上年结转"
 TYPES = (INITIAL, INCREASE, DECREASE, CARRY)

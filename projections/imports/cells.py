@@ -6,10 +6,10 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from domain.calendar import parse_date
-from domain.money import parse_amount
-from domain.refusal import Refusal
-from domain.values import CARRIED, CURRENT, FUNDING_SOURCES, OTHER, check_choice
+from bpt.domain.calendar import parse_date
+from bpt.domain.money import parse_amount
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import CARRIED, CURRENT, FUNDING_SOURCES, OTHER, check_choice
 
 # 2021-01-15, 2021/1/15, 2021.1.15, 2021年1月15日, 20210115 (with or without a midnight time).
 _DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:\s+0{1,2}:00(?::00)?)?$")

@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from domain.money import fmt_yuan
-from domain.refusal import Refusal
-from projections.imports.batch import Batch
-from projections.imports.cells import cell_amount, cell_date, cell_source, required
-from projections.imports.result import ImportResult
-from projections.imports.table import Column, Row
-from projections.imports.tabular import TableKind
+from bpt.domain.money import fmt_yuan
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.batch import Batch
+from bpt.projections.imports.cells import cell_amount, cell_date, cell_source, required
+from bpt.projections.imports.result import ImportResult
+from bpt.projections.imports.table import Column, Row
+from bpt.projections.imports.tabular import TableKind
 
 PAYMENT = "支出"
 COLUMNS = (Column("项目编号", aliases=("项目代码",)), Column("凭证号", aliases=("凭证编号", "记账凭证号")),

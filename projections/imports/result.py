@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.money import ZERO, fmt_yuan
+from bpt.domain.money import ZERO, fmt_yuan
 
 # Dry runs list what they would record; beyond this many rows the list is cut (counts stay exact).
 PLANNED_LIMIT = 10_000

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from domain.refusal import Refusal
+from bpt.domain.refusal import Refusal
 
 FILE = "文件"
 # Above this size an .xlsx is streamed (openpyxl read-only mode: no merged-cell information,

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from domain.refusal import Refusal
-from projections.imports.sheets import Sheet
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.sheets import Sheet
 
 HEADER_SCAN_ROWS = 20
 HEADER = "表头"

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain.refusal import Refusal
-from projections.imports.batch import Batch, save_together
-from projections.imports.result import ImportResult
-from projections.imports.sheets import open_sheets
-from projections.imports.table import Column, Row, find_table
-from projections.service import Bpt
-from projections.gcpause import gc_paused
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.batch import Batch, save_together
+from bpt.projections.imports.result import ImportResult
+from bpt.projections.imports.sheets import open_sheets
+from bpt.projections.imports.table import Column, Row, find_table
+from bpt.projections.store.service import Bpt
+from bpt.projections.store.gcpause import gc_paused
 
 Progress = Callable[[int, int | None], None]
 # Domain refusals name fields as the CLI does; in a file, the column that holds them.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, Decimal
 
-from domain.money import CENT, WAN
-from domain.refusal import Refusal
-from domain.values import EQUAL, HIGHER, LOWER, QUALITATIVE, Target
+from bpt.domain.money import CENT, WAN
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import EQUAL, HIGHER, LOWER, QUALITATIVE, Target
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _EXPLICIT = re.compile(r"^\s*(>=|<=|≥|≤|=|＝)")

@@ -17,20 +17,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from domain.calendar import clamp_to_year
-from domain.money import WAN, fmt_yuan, parse_quantity
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.rubric import Rubric
-from domain.values import Target
-from projections.imports.batch import Batch, save_together
-from projections.imports.cells import cell_date, required
-from projections.imports.result import ImportResult
-from projections.imports.sheets import Sheet, open_sheets
-from projections.imports.table import normalise
-from projections.imports.target_text import interpret_target, spread_weight
-from projections.imports.tabular import FIELD_COLUMNS, Progress
-from projections.service import Bpt
+from bpt.domain.calendar import clamp_to_year
+from bpt.domain.money import WAN, fmt_yuan, parse_quantity
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import Rubric
+from bpt.domain.values import Target
+from bpt.projections.imports.batch import Batch, save_together
+from bpt.projections.imports.cells import cell_date, required
+from bpt.projections.imports.result import ImportResult
+from bpt.projections.imports.sheets import Sheet, open_sheets
+from bpt.projections.imports.table import normalise
+from bpt.projections.imports.target_text import interpret_target, spread_weight
+from bpt.projections.imports.tabular import FIELD_COLUMNS, Progress
+from bpt.projections.store.service import Bpt
 
 L1, L2, L3, VALUE, WEIGHT, UNIT = "一级指标", "二级指标", "三级指标", "指标值", "分值", "计量单位"
 _HEADER_VALUE = ("指标值", "年度指标值")

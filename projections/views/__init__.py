@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 
-from projections.sql import Sql
-from projections.views.execution import ExecutionView
-from projections.views.indicators import IndicatorView
-from projections.views.scores import ScoreView
+from bpt.projections.store.sql import Sql
+from bpt.projections.views.execution import ExecutionView
+from bpt.projections.views.indicators import IndicatorView
+from bpt.projections.views.scores import ScoreView
 
 TRACKING = "bpt_view_tracking"
 

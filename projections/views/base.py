@@ -13,7 +13,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.project import LINES
+from bpt.domain.project import LINES
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``bpt_view_budget`` holds each project's totals (the fast "now" path); ``bpt_view_budget_daily``
 the same movements per effective date, for figures as of any date and cumulative months.
-Both are fed by ``domain.figures.movement`` — the reference fold — so they cannot disagree
+Both are fed by ``bpt.domain.figures.movement`` — the reference fold — so they cannot disagree
 with it about which event moves which line.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from domain.department import DepartmentYear
-from domain.figures import EVENT_LINES, movement
-from domain.project import LINES, ProjectYear
-from projections.sql import to_cents
-from projections.views.base import LINE_COLUMNS, EventView, Table, adding
+from bpt.domain.department import DepartmentYear
+from bpt.domain.figures import EVENT_LINES, movement
+from bpt.domain.project import LINES, ProjectYear
+from bpt.projections.store.sql import to_cents
+from bpt.projections.views.base import LINE_COLUMNS, EventView, Table, adding
 
 TEXT, NUMBER = "TEXT NOT NULL", "BIGINT NOT NULL"
 

@@ -2,7 +2,7 @@
 
 Facts (a revised target, an 实际完成值, a qualitative assessment, a deviation explanation) are
 kept with their effective date and position, not overwritten, so any as-of date can be read
-(which fact is in force: ``projections.views.read.indicator_states``). Numbers are exact
+(which fact is in force: ``bpt.projections.views.read.indicator_states``). Numbers are exact
 decimal text.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.project import ProjectYear
-from projections.views.base import EventView, Table
+from bpt.domain.project import ProjectYear
+from bpt.projections.views.base import EventView, Table
 
 TEXT = "TEXT NOT NULL"
 INDICATORS = Table("bpt_view_indicators", {

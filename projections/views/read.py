@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from domain.money import ZERO
-from domain.project import BUDGET_SIGNS, EXECUTED, LINES
-from domain.rubric import IndicatorFacts
-from projections.sql import Sql, from_cents
-from projections.views.execution import BUDGET, DAILY, DEPARTMENTS, PROJECTS
-from projections.views.indicators import ACTUAL, ASSESSMENT, DEVIATION, FACTS, INDICATORS, TARGET
+from bpt.domain.money import ZERO
+from bpt.domain.project import BUDGET_SIGNS, EXECUTED, LINES
+from bpt.domain.rubric import IndicatorFacts
+from bpt.projections.store.sql import Sql, from_cents
+from bpt.projections.views.execution import BUDGET, DAILY, DEPARTMENTS, PROJECTS
+from bpt.projections.views.indicators import ACTUAL, ASSESSMENT, DEVIATION, FACTS, INDICATORS, TARGET
 
 CHUNK = 900  # ids per IN (…) list: under every engine's parameter limit
 
@@ -155,7 +155,7 @@ def total_lines(by_source: dict[str, list[int]]) -> list[int]:
 
 
 def figures(lines: list[int]) -> dict[str, Decimal]:
-    """分 per line → Decimal 元 per line plus 全年预算数 (the same keys as ``domain.figures.fold``)."""
+    """分 per line → Decimal 元 per line plus 全年预算数 (the same keys as ``bpt.domain.figures.fold``)."""
     out = {line: from_cents(v) for line, v in zip(LINES, lines, strict=True)}
     out["adjusted_budget"] = sum((sign * out[line] for line, sign in BUDGET_SIGNS.items()), ZERO)
     return out

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.department import DepartmentYear
-from domain.figures import EVENT_LINES
-from domain.project import EXECUTED, ProjectYear
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, ProjectScore, Rubric, builtin_rubric, load_rubric_text, score_project
-from domain.rubric.model import PROJECT
-from domain.values import PROJECT_SPENDING
-from projections.sql import Sql, from_cents, to_cents
-from projections.views.base import Table
-from projections.views.execution import BUDGET, DEPARTMENTS, PROJECTS, RUBRICS
-from projections.views.read import ADJUSTED_BUDGET, ProjectFacts, ProjectRow, Selection, figures, indicator_states
+from bpt.domain.department import DepartmentYear
+from bpt.domain.figures import EVENT_LINES
+from bpt.domain.project import EXECUTED, ProjectYear
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, ProjectScore, Rubric, builtin_rubric, load_rubric_text, score_project
+from bpt.domain.rubric.model import PROJECT
+from bpt.domain.values import PROJECT_SPENDING
+from bpt.projections.store.sql import Sql, from_cents, to_cents
+from bpt.projections.views.base import Table
+from bpt.projections.views.execution import BUDGET, DEPARTMENTS, PROJECTS, RUBRICS
+from bpt.projections.views.read import ADJUSTED_BUDGET, ProjectFacts, ProjectRow, Selection, figures, indicator_states
 
 # The explanations (rule, inputs, arithmetic) are not stored: they are long, and cheap to
-# recompute for the one project a reader opens (``projections.queries.indicator_rows``).
+# recompute for the one project a reader opens (``bpt.projections.views.queries.indicator_rows``).
 SCORES = Table("bpt_view_scores", {
     "project_id": "TEXT NOT NULL", "rubric": "TEXT NOT NULL", "rubric_hash": "TEXT NOT NULL",
     "execution_score": "BIGINT NOT NULL", "total": "BIGINT NOT NULL", "grade": "TEXT NOT NULL",

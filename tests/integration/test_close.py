@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
-from domain.values import Target
-from projections.eventlog import head
-from projections.report import build_report, content_hash, issued
-from projections.selfassessment import close, only_adoptions
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
+from bpt.domain.values import Target
+from bpt.projections.store.eventlog import head
+from bpt.projections.reports.body import build_report, content_hash, issued
+from bpt.projections.reports.snapshots import close, only_adoptions
 from tests.seed000 import DEPT, EXPECTED, OPERATOR, YEAR, open_seeded
 
 

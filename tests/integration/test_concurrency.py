@@ -4,8 +4,8 @@ import multiprocessing as mp
 from datetime import date
 from decimal import Decimal
 
-from domain.project import ProjectYear
-from projections.database import Database
+from bpt.domain.project import ProjectYear
+from bpt.projections.store.database import Database
 
 WRITERS, PAYMENTS = 8, 200
 

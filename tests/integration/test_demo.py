@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from projections.demo import DEMO_SOURCE, OPERATOR, PROJECTS, build_demo, create_demo, is_demo, payments
-from projections.integrity import check_chains
+from bpt.domain.refusal import Refusal
+from bpt.projections.demo.year import DEMO_SOURCE, OPERATOR, PROJECTS, build_demo, create_demo, is_demo, payments
+from bpt.projections.audit.integrity import check_chains
 from tests.conftest import REPO, initialised
 
 Y = "2021"

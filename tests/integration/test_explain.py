@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from projections.explain import FIGURES, explain
-from projections.service import Bpt
-from projections.report import build_report
-from projections.selfassessment import close
+from bpt.domain.refusal import Refusal
+from bpt.projections.audit.explain import FIGURES, explain
+from bpt.projections.store.service import Bpt
+from bpt.projections.reports.body import build_report
+from bpt.projections.reports.snapshots import close
 from tests.seed000 import APPROVAL_DOC, DECREASE_DOC, DEPT, EXPECTED, OPERATOR, YEAR, open_seeded
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.figures import EVENT_LINES
-from domain.project import ProjectYear
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric, load_rubric_text, score_project
-from projections.explain import Running
+from bpt.domain.figures import EVENT_LINES
+from bpt.domain.project import ProjectYear
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric, load_rubric_text, score_project
+from bpt.projections.audit.explain import Running
 
 BANDED = builtin_rubric(DEFAULT_PROJECT_RUBRIC).text.replace(
     'rule = "proportional"\ncap = "100%"                 # 执行率超过 100% 按 100% 计',

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from domain.values import Target
-from projections.integrity import check_chains
+from bpt.domain.values import Target
+from bpt.projections.audit.integrity import check_chains
 from tests.conftest import initialised
 
 Y, OP = 2021, "模糊测试"

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.department import BASIC_DATA
-from domain.refusal import Refusal
-from domain.values import FUNDING_SOURCES, GRADES, PROJECT_KINDS, Target
-from projections.integrity import check_chains
-from projections.service import Bpt
+from bpt.domain.department import BASIC_DATA
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import FUNDING_SOURCES, GRADES, PROJECT_KINDS, Target
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.store.service import Bpt
 from tests.integration.test_robust_concurrency import assert_views_equal_rebuild
 from tests.conftest import initialised
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from projections.history import history
+from bpt.domain.refusal import Refusal
+from bpt.projections.audit.history import history
 from tests.seed000 import APPROVAL_DOC, DECREASE_DOC, OPERATOR, YEAR, open_seeded
 
 KEYS = {"type", "label", "project", "dept", "effective_date", "recorded_at", "operator", "doc", "voucher", "amount",

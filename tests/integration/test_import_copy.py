@@ -1,4 +1,4 @@
-"""Bulk saves on PostgreSQL go through one binary COPY (projections.imports.pgcopy): the rows must
+"""Bulk saves on PostgreSQL go through one binary COPY (bpt.projections.imports.pgcopy): the rows must
 be what the library itself would store, in order, announced to live listeners, and refused whole
 on a conflicting version, as the library's own insert is."""
 
@@ -9,11 +9,11 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.ledger import project_id
-from domain.values import CURRENT, Target
-from projections.imports.batch import save_together
-from projections.integrity import check_chains
-from projections.service import Bpt
+from bpt.domain.ledger import project_id
+from bpt.domain.values import CURRENT, Target
+from bpt.projections.imports.batch import save_together
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.store.service import Bpt
 from tests.conftest import initialised
 
 Y = 2021

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from domain.refusal import Refusal
-from projections.demo import register_structure
-from projections.imports import import_file
+from bpt.domain.refusal import Refusal
+from bpt.projections.demo.year import register_structure
+from bpt.projections.imports import import_file
 from tests.conftest import REPO, initialised
 
 Y = 2021

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from domain.refusal import Refusal
-from projections.demo import PROJECTS, register_structure
-from projections.imports import import_file
-from projections.integrity import check_chains
-from projections.service import Bpt
+from bpt.domain.refusal import Refusal
+from bpt.projections.demo.year import PROJECTS, register_structure
+from bpt.projections.imports import import_file
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.store.service import Bpt
 from tests.conftest import REPO, initialised
 
 SAMPLES = REPO / "samples"

@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.ledger import project_id
-from projections.integrity import check_chains
-from projections.service import Bpt
+from bpt.domain.ledger import project_id
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.store.service import Bpt
 from tests.conftest import initialised
 
 Y, OP = 2021, "完整性测试"
@@ -89,7 +89,7 @@ def test_an_edited_amount_is_located_precisely(ledger):
 
 def test_an_edited_row_rehashed_breaks_at_the_next_row(ledger):
     """Re-hashing the edited row moves the break to its successor: still located."""
-    from domain.chain import link
+    from bpt.domain.chain import link
 
     position = position_of(ledger, "P01", 4)
     event = ledger.app.mapper.to_domain_event(ledger.app.recorder.select_notifications(position, 1)[0])

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from domain.values import CARRIED, OTHER, Target
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import CARRIED, OTHER, Target
 
 Y = 2021
 OP = "张会计"

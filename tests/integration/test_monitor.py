@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.ledger import project_id
-from domain.project import ProjectYear
-from projections.database import Database
-from projections.schema import init_database
-from workers import jobs
+from bpt.domain.ledger import project_id
+from bpt.domain.project import ProjectYear
+from bpt.projections.store.database import Database
+from bpt.projections.schema import init_database
+from bpt.workers import jobs
 
 YEAR = 2021
 JULY = "2021-07-31"  # 序时进度 7/12: red below 35% executed, yellow below 46.67%

@@ -12,19 +12,19 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from domain.money import fmt_score
-from domain.rubric import builtin_rubric, score_project
-from domain.values import BASIC_SPENDING, Target
-from projections.database import Database
-from projections.facts import project_facts
-from projections.queries import Thresholds, department_rollups, indicator_rows, monthly_execution, project_rows
-from projections.runner import catch_up, positions, rebuild
-from projections.schema import init_database
-from projections.service import Bpt
-from projections.sql import Sql
-from projections.status import status
-from projections.views import TRACKING
+from bpt.domain.refusal import Refusal
+from bpt.domain.money import fmt_score
+from bpt.domain.rubric import builtin_rubric, score_project
+from bpt.domain.values import BASIC_SPENDING, Target
+from bpt.projections.store.database import Database
+from bpt.projections.store.facts import project_facts
+from bpt.projections.views.queries import Thresholds, department_rollups, indicator_rows, monthly_execution, project_rows
+from bpt.projections.views.runner import catch_up, positions, rebuild
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
+from bpt.projections.store.sql import Sql
+from bpt.projections.views.status import status
+from bpt.projections.views import TRACKING
 from tests.integration.test_projections_kill import dump
 from tests.seed000 import DEPT, EXPECTED, OPERATOR, YEAR, open_seeded
 

@@ -18,15 +18,15 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
-from domain.values import BASIC_SPENDING, CARRIED, CURRENT, PROJECT_SPENDING, Target
-from projections.database import Database
-from projections.runner import catch_up, positions, rebuild, reset
-from projections.schema import init_database
-from projections.service import Bpt
-from projections.sql import Sql
-from projections.views import TRACKING, VIEWS
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
+from bpt.domain.values import BASIC_SPENDING, CARRIED, CURRENT, PROJECT_SPENDING, Target
+from bpt.projections.store.database import Database
+from bpt.projections.views.runner import catch_up, positions, rebuild, reset
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
+from bpt.projections.store.sql import Sql
+from bpt.projections.views import TRACKING, VIEWS
 from tests.conftest import REPO
 from tests.services import temporary_pg_database
 
@@ -109,7 +109,7 @@ def tracked(bpt: Bpt) -> dict[str, int]:
 
 
 def spawn_runner(url: str, batch_size: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "projections.runner", "--once", "--db", url,
+    return subprocess.Popen([sys.executable, "-m", "bpt.projections.views.runner", "--once", "--db", url,
                              "--batch-size", str(batch_size)], cwd=REPO, stdout=subprocess.PIPE, text=True)
 
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from projections import runner
-from projections.service import Bpt
+from bpt.projections.views import runner
+from bpt.projections.store.service import Bpt
 from tests.conftest import REPO
 from tests.seed000 import OPERATOR, YEAR, open_seeded
 
@@ -63,7 +63,7 @@ def test_a_running_projection_picks_up_new_events_within_a_second(seeded, monkey
 
 
 def test_the_projection_process_keeps_views_current_and_stops_on_sigterm(seeded):
-    process = subprocess.Popen([sys.executable, "-m", "projections.runner", "--db", seeded.db.url], cwd=REPO,
+    process = subprocess.Popen([sys.executable, "-m", "bpt.projections.views.runner", "--db", seeded.db.url], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().startswith("投影进程已启动")

@@ -1,6 +1,6 @@
 """Random valid command sequences over several projects, on SQLite and PostgreSQL: the live views
 (caught up at random points, in random batch sizes) equal figures computed directly from the
-aggregates (``domain.figures.fold``, ``ProjectYear.figures()``, the rubric over the facts), and
+aggregates (``bpt.domain.figures.fold``, ``ProjectYear.figures()``, the rubric over the facts), and
 equal a fresh rebuild.
 
 Each example records a fiscal year of its own in the test's database, so examples never see
@@ -17,18 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import time_progress
-from domain.figures import EVENT_LINES, execution_rate, fold, warning_level
-from domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.rubric import IndicatorFacts, builtin_rubric, score_project
-from domain.values import BASIC_SPENDING, FUNDING_SOURCES, PROJECT_SPENDING, QUALITATIVE, Target
-from projections.queries import LINES_JSON, department_rollups, indicator_rows, monthly_execution, project_rows
-from projections.runner import catch_up, rebuild
-from projections.service import Bpt
-from projections.sql import Sql, to_cents
-from projections.views.scores import INDICATOR_SCORES
+from bpt.domain.calendar import time_progress
+from bpt.domain.figures import EVENT_LINES, execution_rate, fold, warning_level
+from bpt.domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import IndicatorFacts, builtin_rubric, score_project
+from bpt.domain.values import BASIC_SPENDING, FUNDING_SOURCES, PROJECT_SPENDING, QUALITATIVE, Target
+from bpt.projections.views.queries import LINES_JSON, department_rollups, indicator_rows, monthly_execution, project_rows
+from bpt.projections.views.runner import catch_up, rebuild
+from bpt.projections.store.service import Bpt
+from bpt.projections.store.sql import Sql, to_cents
+from bpt.projections.views.scores import INDICATOR_SCORES
 from tests.integration.test_projections_kill import dump
 from tests.conftest import initialised
 

@@ -8,11 +8,11 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from domain.money import fmt_wan, fmt_yuan
-from projections.render_docx import build_document
-from projections.render_xlsx import write_xlsx
-from projections.report import build_report
-from projections.service import Bpt
+from bpt.domain.money import fmt_wan, fmt_yuan
+from bpt.projections.reports.render_docx import build_document
+from bpt.projections.reports.render_xlsx import write_xlsx
+from bpt.projections.reports.body import build_report
+from bpt.projections.store.service import Bpt
 from tests.seed000 import DEPT, DEPT_NAME, EXPECTED, PROJECTS, YEAR, open_seeded
 
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]

@@ -26,9 +26,9 @@ from tests.integration.test_monitor import YEAR, record_year, warnings_by_projec
 from tests.integration.test_robust_pg_restart import free_port
 from tests.integration.test_worker_brokers import job_row, start_worker, stop_worker, wait_for, warnings_in_store
 from tests.services import IN_CI
-from workers import jobs
-from workers.actors import declare
-from workers.broker import make_broker
+from bpt.workers import jobs
+from bpt.workers.actors import declare
+from bpt.workers.broker import make_broker
 
 PROJECTS = [f"P{i:02d}" for i in range(15)]  # none has spent anything: every as-of date warns red
 AS_OF = [(date(YEAR, 2, 1) + timedelta(days=d)).isoformat() for d in range(24)]

@@ -15,17 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.figures import fold
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.values import CURRENT, Target
-from projections.database import Database
-from projections.integrity import check_chains
-from projections.runner import catch_up, positions, rebuild
-from projections.schema import init_database
-from projections.service import Bpt
-from projections.sql import Sql
-from projections.views import VIEWS
+from bpt.domain.figures import fold
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import CURRENT, Target
+from bpt.projections.store.database import Database
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.views.runner import catch_up, positions, rebuild
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
+from bpt.projections.store.sql import Sql
+from bpt.projections.views import VIEWS
 
 Y = 2021
 PROJECTS = [f"P{k:02d}" for k in range(1, 7)]

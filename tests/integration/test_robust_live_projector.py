@@ -1,4 +1,4 @@
-"""The live projection process (``python -m projections.runner``) killed with SIGKILL, again
+"""The live projection process (``python -m bpt.projections.views.runner``) killed with SIGKILL, again
 and again, while commands keep arriving (issue 8): no event applied twice, none skipped.
 
 Each round starts the projector, records more commands, waits until the projector has
@@ -16,10 +16,10 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from domain.money import fmt_yuan
-from projections.runner import positions
-from projections.service import Bpt
-from projections.status import status
+from bpt.domain.money import fmt_yuan
+from bpt.projections.views.runner import positions
+from bpt.projections.store.service import Bpt
+from bpt.projections.views.status import status
 from tests.conftest import REPO, initialised
 from tests.integration.test_robust_concurrency import assert_views_equal_rebuild
 
@@ -30,7 +30,7 @@ DEADLINE = 180
 
 
 def _projector(url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "projections.runner", "--db", url, "--batch-size", "500"],
+    return subprocess.Popen([sys.executable, "-m", "bpt.projections.views.runner", "--db", url, "--batch-size", "500"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -29,13 +29,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from projections.database import Database
-from projections.integrity import check_chains
-from projections.runner import positions
-from projections.schema import init_database
-from projections.service import Bpt
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.views.runner import positions
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
 from tests.conftest import REPO
 from tests.integration.test_robust_concurrency import assert_views_equal_rebuild
 from tests.services import IN_CI
@@ -149,7 +149,7 @@ def run_crash_load(writers: int = WRITERS, crashes: int = 1) -> dict:
             app.add_project("D01", Y, code, code, operator="setup", on=date(Y, 1, 1))
             app.approve(code, Y, Decimal("100000000"), doc=f"批复-{code}", on=date(Y, 1, 5), operator="setup")
         app.close()
-        projector = subprocess.Popen([sys.executable, "-m", "projections.runner", "--db", url], cwd=REPO,
+        projector = subprocess.Popen([sys.executable, "-m", "bpt.projections.views.runner", "--db", url], cwd=REPO,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ctx = mp.get_context("spawn")
         events, stop = ctx.Queue(), ctx.Event()

@@ -17,13 +17,13 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from domain.ledger import project_id
-from domain.refusal import Refusal
-from projections.database import Database
-from projections.runner import catch_up
-from projections.schema import init_database
-from projections.security import APP_ROLE, REVIEWER_ROLE, protect_event_store
-from projections.service import Bpt
+from bpt.domain.ledger import project_id
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.views.runner import catch_up
+from bpt.projections.schema import init_database
+from bpt.projections.store.security import APP_ROLE, REVIEWER_ROLE, protect_event_store
+from bpt.projections.store.service import Bpt
 from tests.services import PG_HOST, PG_PORT, temporary_pg_database
 
 Y, OP = 2021, "安全测试"

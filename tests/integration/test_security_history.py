@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from projections.database import Database
-from projections.integrity import check_chains
-from projections.service import Bpt
+from bpt.projections.store.database import Database
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.store.service import Bpt
 
 Y = "2021"
 

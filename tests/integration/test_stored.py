@@ -1,4 +1,4 @@
-"""The fast decoder (projections.stored) gives exactly the library mapper's events, for every
+"""The fast decoder (bpt.projections.store.stored) gives exactly the library mapper's events, for every
 event class of the domain, on both storages: same class, same attributes, same value types."""
 
 from datetime import date
@@ -9,14 +9,14 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import MapperDeserialisationError
 
-from domain.application import BudgetApp
-from domain.department import DepartmentYear, FiscalYear
-from domain.project import ProjectYear
-from domain.values import Target
-from projections import eventlog
-from projections.database import Database
-from projections.demo import DEPT, YEAR, build_demo
-from projections.stored import Decoder
+from bpt.domain.application import BudgetApp
+from bpt.domain.department import DepartmentYear, FiscalYear
+from bpt.domain.project import ProjectYear
+from bpt.domain.values import Target
+from bpt.projections.store import eventlog
+from bpt.projections.store.database import Database
+from bpt.projections.demo.year import DEPT, YEAR, build_demo
+from bpt.projections.store.stored import Decoder
 from tests.conftest import initialised
 
 OPERATOR = "解码测试"
@@ -87,8 +87,8 @@ def test_the_read_side_rows_decode_exactly_as_the_mapper(store):
 
 
 @pytest.mark.parametrize(("start", "stop", "limit", "topics"), [
-    (0, 10**9, 50, ("domain.project:ProjectYear.Paid", "domain.project:ProjectYear.Approved")),
-    (20, 120, 1000, ("domain.project:ProjectYear.Paid",)), (10, 40, 7, ())])
+    (0, 10**9, 50, ("bpt.domain.project:ProjectYear.Paid", "bpt.domain.project:ProjectYear.Approved")),
+    (20, 120, 1000, ("bpt.domain.project:ProjectYear.Paid",)), (10, 40, 7, ())])
 def test_a_catch_up_batch_is_what_select_notifications_selects(store, start, stop, limit, topics):
     app = store.app
     library = app.recorder.select_notifications(start + 1, limit, stop=stop, topics=list(topics))
@@ -102,7 +102,7 @@ def test_state_the_fast_path_cannot_read_raises_the_mappers_error(sqlite_url):
     app = Database(sqlite_url).open_app(create_table=True)
     try:
         with pytest.raises(MapperDeserialisationError, match="not deserializable"):
-            Decoder(app.mapper)("domain.project:ProjectYear.Paid", uuid4(), 2,
+            Decoder(app.mapper)("bpt.domain.project:ProjectYear.Paid", uuid4(), 2,
                                 b'{"amount":{"_type_":"no_such_transcoding","_data_":"1"}}')
     finally:
         app.close()

@@ -2,11 +2,11 @@
 
 import pytest
 
-from domain.figures import fold
-from domain.ledger import project_id
-from domain.refusal import Refusal
-from projections.integrity import check_chains
-from projections.synthetic import generate
+from bpt.domain.figures import fold
+from bpt.domain.ledger import project_id
+from bpt.domain.refusal import Refusal
+from bpt.projections.audit.integrity import check_chains
+from bpt.projections.demo.synthetic import generate
 from tests.conftest import initialised
 
 Y = 2021

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from projections.database import Database
-from projections.selfassessment import close, verify
-from projections.service import Bpt
+from bpt.projections.store.database import Database
+from bpt.projections.audit.verify import verify
+from bpt.projections.reports.snapshots import close
+from bpt.projections.store.service import Bpt
 from tests.seed000 import DEPT, OPERATOR, YEAR, open_seeded
 
 

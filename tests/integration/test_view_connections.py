@@ -11,10 +11,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from projections.queries import project_rows
-from projections.runner import catch_up
-from projections.service import Bpt
-from projections.views import TRACKING
+from bpt.projections.views.queries import project_rows
+from bpt.projections.views.runner import catch_up
+from bpt.projections.store.service import Bpt
+from bpt.projections.views import TRACKING
 from tests.seed000 import OPERATOR, YEAR, open_seeded
 from tests.services import pg_admin_url
 

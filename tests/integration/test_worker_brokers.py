@@ -22,18 +22,18 @@ import psycopg
 import pytest
 from dramatiq import Worker
 
-from domain.ledger import project_id
-from domain.project import ProjectYear
-from projections.database import Database
-from projections.demo import register_structure
-from projections.job_log import JobLog
-from projections.schema import init_database
+from bpt.domain.ledger import project_id
+from bpt.domain.project import ProjectYear
+from bpt.projections.store.database import Database
+from bpt.projections.demo.year import register_structure
+from bpt.projections.store.job_log import JobLog
+from bpt.projections.schema import init_database
 from tests.conftest import REPO, run_bpt
 from tests.integration.test_monitor import EXECUTED, EXPECTED_JULY, JULY, YEAR, record_year, warnings_by_project
 from tests.services import require
-from workers import jobs
-from workers.actors import declare
-from workers.broker import make_broker
+from bpt.workers import jobs
+from bpt.workers.actors import declare
+from bpt.workers.broker import make_broker
 
 BROKERS = {
     "redis": ("Redis", 6379, "redis://127.0.0.1:6379/0"),

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.database import Database
-from projections.schema import init_database
+from bpt.projections.store.database import Database
+from bpt.projections.schema import init_database
 from tests.integration.test_projections_kill import kill_rounds, record_year
 from tests.integration.test_projections_property import HEALTH, commands, exercise, views_db  # noqa: F401
 from tests.services import temporary_pg_database

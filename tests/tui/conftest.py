@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.values import Target
-from projections.schema import init_database
-from projections.service import Bpt
+from bpt.domain.values import Target
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
 from tests.conftest import initialised
-from tui.app import BptApp
+from bpt.tui.app import BptApp
 
 YEAR = 2021
 YEAR_END = date(2021, 12, 31)
@@ -56,7 +56,7 @@ def record_year(app) -> None:
 @pytest.fixture
 def year_db(tmp_path) -> str:
     """A SQLite file holding the fixed year (deterministic for snapshots)."""
-    url = str(tmp_path / "tui.db")
+    url = str(tmp_path / "bpt.tui.db")
     bpt = Bpt(url)
     init_database(bpt.db)
     record_year(bpt.app)

@@ -7,8 +7,8 @@ from datetime import date
 
 from rich.cells import cell_len
 
-from tui.screens.overview import month_end, sort_key
-from tui.widgets import cells
+from bpt.tui.screens.overview import month_end, sort_key
+from bpt.tui.widgets import cells
 
 
 def test_clip_fits_the_width_in_terminal_cells_without_ambiguous_glyphs():

@@ -11,15 +11,15 @@ import time
 
 from textual.widgets import Input
 
-from projections.service import Bpt
+from bpt.projections.store.service import Bpt
 from tests.conftest import REPO
 from tests.tui.conftest import OPERATOR, YEAR, make_app, pilot_test
-from tui.screens.detail import DetailScreen
-from tui.screens.explain import ExplainScreen
-from tui.screens.forms import AdjustForm, PayForm
-from tui.screens.help import HelpScreen
-from tui.screens.overview import OverviewScreen
-from tui.screens.readmodel import ReadModel
+from bpt.tui.screens.detail import DetailScreen
+from bpt.tui.screens.explain import ExplainScreen
+from bpt.tui.screens.forms import AdjustForm, PayForm
+from bpt.tui.screens.help import HelpScreen
+from bpt.tui.screens.overview import OverviewScreen
+from bpt.tui.screens.readmodel import ReadModel
 
 SIZE = (100, 30)
 DEADLINE = 15.0

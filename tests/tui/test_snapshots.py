@@ -14,8 +14,8 @@ from itertools import count
 import eventsourcing.domain
 import pytest
 
-from projections.schema import init_database
-from projections.service import Bpt
+from bpt.projections.schema import init_database
+from bpt.projections.store.service import Bpt
 from tests.tui.conftest import make_app, record_year
 
 SIZE = (80, 24)

@@ -1,8 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from domain.calendar import time_progress
-from domain.figures import warning_level
+from bpt.domain.calendar import time_progress
+from bpt.domain.figures import warning_level
 
 
 def test_time_progress_counts_months_and_days():

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from uuid import UUID
 
-from domain.chain import canonical, link
+from bpt.domain.chain import canonical, link
 
 FIELDS = {
     "amount": Decimal("154800.00"), "effective_date": date(2021, 3, 4),

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from domain.refusal import Refusal
-from projections.imports.cells import cell_amount, cell_date, cell_source
-from projections.imports.payments import COLUMNS as PAYMENT_COLUMNS
-from projections.imports.sheets import cell_text, open_sheets
-from projections.imports.table import find_table, normalise
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.cells import cell_amount, cell_date, cell_source
+from bpt.projections.imports.payments import COLUMNS as PAYMENT_COLUMNS
+from bpt.projections.imports.sheets import cell_text, open_sheets
+from bpt.projections.imports.table import find_table, normalise
 from tests.conftest import REPO
 
 
@@ -127,7 +127,7 @@ def test_funding_source_defaults_and_aliases():
 
 
 def test_large_workbooks_are_streamed_with_the_same_rows(monkeypatch):
-    import projections.imports.sheets as sheets
+    import bpt.projections.imports.sheets as sheets
 
     def read():
         with open_sheets(REPO / "samples" / "payments_2021.xlsx") as books:

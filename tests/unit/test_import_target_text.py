@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from projections.imports.target_text import interpret_target, spread_weight
+from bpt.domain.refusal import Refusal
+from bpt.projections.imports.target_text import interpret_target, spread_weight
 
 D = Decimal
 

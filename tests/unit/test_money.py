@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.money import fmt_rate, fmt_wan, fmt_yuan, parse_amount, parse_quantity
-from domain.refusal import Refusal
+from bpt.domain.money import fmt_rate, fmt_wan, fmt_yuan, parse_amount, parse_quantity
+from bpt.domain.refusal import Refusal
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refusal import Refusal
-from projections.database import Database
-from projections.queries import Thresholds
-from projections.runner import view_names
-from projections.sql import Sql, from_cents, to_cents
-from projections.views.base import LINE_COLUMNS, Table, adding
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.views.queries import Thresholds
+from bpt.projections.views.runner import view_names
+from bpt.projections.store.sql import Sql, from_cents, to_cents
+from bpt.projections.views.base import LINE_COLUMNS, Table, adding
 
 
 def test_amounts_are_exact_integer_cents_both_ways():

@@ -2,8 +2,8 @@
 
 from openpyxl import load_workbook
 
-from projections.render_xlsx import sheet_names, write_workbook
-from projections.report_layout import Grid
+from bpt.projections.reports.render_xlsx import sheet_names, write_workbook
+from bpt.projections.reports.layout import Grid
 
 
 def _grid(key: str, landscape: bool = False) -> Grid:

@@ -7,10 +7,10 @@ from importlib import resources
 
 from click.testing import CliRunner
 
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
-from tui.cli_rubric import rubric
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
+from bpt.tui.cli.rubric import rubric
 
-DEPT_FILE = str(resources.files("domain.rubric") / "builtin" / "dept-datonghu-2023.toml")
+DEPT_FILE = str(resources.files("bpt.domain.rubric") / "builtin" / "dept-datonghu-2023.toml")
 
 
 def run(*args):
@@ -98,7 +98,7 @@ def test_show_unknown_name():
 def test_error_contract_in_a_real_process(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\ntitle = "t"\nkind = "project"\nfoo = 1\n', encoding="utf-8")
-    p = subprocess.run([sys.executable, "-c", "from tui.cli_rubric import rubric; rubric(prog_name='bpt rubric')",
+    p = subprocess.run([sys.executable, "-c", "from bpt.tui.cli.rubric import rubric; rubric(prog_name='bpt rubric')",
                         "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert p.stdout == ""

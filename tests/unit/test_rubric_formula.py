@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.rubric.formula import FormulaSyntaxError, MissingFigures, NotComputable, fmt_number, parse_formula
+from bpt.domain.rubric.formula import FormulaSyntaxError, MissingFigures, NotComputable, fmt_number, parse_formula
 
 D = Decimal
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.rubric import (
+from bpt.domain.rubric import (
     DEFAULT_PROJECT_RUBRIC,
     RubricError,
     builtin_rubric,
@@ -18,7 +18,7 @@ from domain.rubric import (
     load_rubric_file,
     load_rubric_text,
 )
-from domain.rubric import model
+from bpt.domain.rubric import model
 
 D = Decimal
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rubrics.md"
@@ -97,7 +97,7 @@ def test_the_default_project_rubric_is_a_project_rubric():
 
 def test_content_hash_is_the_sha256_of_the_file_bytes():
     for name in builtin_rubric_names():
-        data = (resources.files("domain.rubric") / "builtin" / f"{name}.toml").read_bytes()
+        data = (resources.files("bpt.domain.rubric") / "builtin" / f"{name}.toml").read_bytes()
         assert builtin_rubric(name).content_hash == hashlib.sha256(data).hexdigest()
     assert load_rubric_text(BASE).content_hash != load_rubric_text(BASE + "# 注释\n").content_hash
     assert load_rubric_text(BASE).text == BASE

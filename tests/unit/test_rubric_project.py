@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.refusal import Refusal
-from domain.rubric import (
+from bpt.domain.refusal import Refusal
+from bpt.domain.rubric import (
     DEFAULT_PROJECT_RUBRIC,
     IndicatorFacts,
     RubricError,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric, parse_formula, score_department, score_project
+from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric, parse_formula, score_department, score_project
 
 D = Decimal
 RUBRIC = builtin_rubric("dept-datonghu-2023")

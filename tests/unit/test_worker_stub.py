@@ -9,19 +9,19 @@ import re
 import pytest
 from dramatiq import Worker
 
-from domain.ledger import project_id
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from projections.database import Database
-from projections.demo import register_structure
-from projections.job_log import JobLog
-from projections.schema import init_database
+from bpt.domain.ledger import project_id
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.demo.year import register_structure
+from bpt.projections.store.job_log import JobLog
+from bpt.projections.schema import init_database
 from tests.conftest import REPO
 from tests.integration.test_monitor import EXECUTED, EXPECTED_JULY, JULY, YEAR, record_year, warnings_by_project
-from workers import actors as actors_module
-from workers import jobs
-from workers.actors import declare, worker_command
-from workers.broker import display_url, kind_of, make_broker
+from bpt.workers import actors as actors_module
+from bpt.workers import jobs
+from bpt.workers.actors import declare, worker_command
+from bpt.workers.broker import display_url, kind_of, make_broker
 
 SAMPLES = REPO / "samples"
 
@@ -182,7 +182,7 @@ def test_broker_selection_and_worker_command(monkeypatch):
     assert display_url("amqp://guest:secret@mq:5672/") == "amqp://guest:***@mq:5672/"
     monkeypatch.setenv("BPT_QUEUE_PREFIX", "prod")
     command = worker_command(2, 3, ["monitor", "reports"])
-    assert command[1:] == ["-m", "dramatiq", "workers.actors:broker", "--processes", "2", "--threads", "3",
+    assert command[1:] == ["-m", "dramatiq", "bpt.workers.actors:broker", "--processes", "2", "--threads", "3",
                            "--queues", "prod.monitor", "prod.reports"]
     with pytest.raises(Refusal, match="--queues"):
         worker_command(1, 1, ["nightly"])

@@ -11,13 +11,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from domain.values import QUALITATIVE
-from tui.screens.explain import ExplainScreen, event_label, figure_of_column, recorded_at, reference
-from tui.screens.readmodel import ReadModel
-from tui.widgets import cells
-from tui.widgets.execution_chart import ExecutionChart
-from tui.widgets.keyed_table import KeyedTable
-from tui.screens.forms import RECORDING_BINDINGS
+from bpt.domain.values import QUALITATIVE
+from bpt.tui.screens.explain import ExplainScreen, event_label, figure_of_column, recorded_at, reference
+from bpt.tui.screens.readmodel import ReadModel
+from bpt.tui.widgets import cells
+from bpt.tui.widgets.execution_chart import ExecutionChart
+from bpt.tui.widgets.keyed_table import KeyedTable
+from bpt.tui.screens.forms import RECORDING_BINDINGS
 
 FIGURE_COLUMNS = [
     ("initial_budget", "年初\n预算数"), ("adjusted_budget", "全年\n预算数"), ("executed", "全年\n执行数"),

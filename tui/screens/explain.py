@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.screens.readmodel import ReadModel
-from tui.widgets import cells
-from tui.widgets.keyed_table import KeyedTable
+from bpt.tui.screens.readmodel import ReadModel
+from bpt.tui.widgets import cells
+from bpt.tui.widgets.keyed_table import KeyedTable
 
 # The figures `bpt explain` justifies, with their names on the forms.
 FIGURE_LABELS = {

@@ -20,12 +20,12 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
-from domain.calendar import check_in_year, clamp_to_year, parse_date
-from domain.money import fmt_yuan, parse_amount, parse_quantity
-from domain.project import ProjectYear
-from domain.refusal import Refusal
-from domain.values import FUNDING_SOURCES, GRADES, QUALITATIVE
-from domain.money import parse_number
+from bpt.domain.calendar import check_in_year, clamp_to_year, parse_date
+from bpt.domain.money import fmt_yuan, parse_amount, parse_quantity
+from bpt.domain.project import ProjectYear
+from bpt.domain.refusal import Refusal
+from bpt.domain.values import FUNDING_SOURCES, GRADES, QUALITATIVE
+from bpt.domain.money import parse_number
 
 INCREASE, DECREASE = "追加", "调减"
 EXECUTION = ""  # the indicator code of budget execution's own deviation note

@@ -9,11 +9,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.screens.detail import DetailScreen
-from tui.screens.explain import ExplainScreen
-from tui.screens.forms import FieldForm
-from tui.screens.overview import OverviewScreen
-from tui.widgets.cells import pad
+from bpt.tui.screens.detail import DetailScreen
+from bpt.tui.screens.explain import ExplainScreen
+from bpt.tui.screens.forms import FieldForm
+from bpt.tui.screens.overview import OverviewScreen
+from bpt.tui.widgets.cells import pad
 
 GENERAL = [
     ("ctrl+p", "命令面板：搜索并执行所有主要操作"),

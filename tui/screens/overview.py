@@ -12,15 +12,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from domain.calendar import clamp_to_year
-from projections.queries import ALL_KINDS
-from tui.screens.detail import DetailScreen
-from tui.screens.explain import ExplainScreen, figure_of_column
-from tui.screens.forms import DateDialog
-from tui.screens.readmodel import ReadModel
-from tui.widgets import cells
-from tui.widgets.keyed_table import KeyedTable
-from tui.screens.forms import RECORDING_BINDINGS
+from bpt.domain.calendar import clamp_to_year
+from bpt.projections.views.queries import ALL_KINDS
+from bpt.tui.screens.detail import DetailScreen
+from bpt.tui.screens.explain import ExplainScreen, figure_of_column
+from bpt.tui.screens.forms import DateDialog
+from bpt.tui.screens.readmodel import ReadModel
+from bpt.tui.widgets import cells
+from bpt.tui.widgets.keyed_table import KeyedTable
+from bpt.tui.screens.forms import RECORDING_BINDINGS
 
 DEPARTMENT_COLUMNS = [
     ("dept", "部门"), ("name", "部门名称"), ("projects", "项目\n个数"), ("initial_budget", "年初\n预算数"),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.project import ProjectYear
-from projections.explain import explain
-from projections.history import history
-from projections.queries import department_rollups, indicator_rows, monthly_execution, project_rows
-from projections.runner import catch_up
-from projections.service import Bpt
+from bpt.domain.project import ProjectYear
+from bpt.projections.audit.explain import explain
+from bpt.projections.audit.history import history
+from bpt.projections.views.queries import department_rollups, indicator_rows, monthly_execution, project_rows
+from bpt.projections.views.runner import catch_up
+from bpt.projections.store.service import Bpt
 
 
 class ReadModel:

@@ -11,8 +11,8 @@ from decimal import Decimal
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from domain.money import fmt_percent, fmt_score, fmt_wan, fmt_yuan
-from tui.render import WARNING_WORDS
+from bpt.domain.money import fmt_percent, fmt_score, fmt_wan, fmt_yuan
+from bpt.tui.render import WARNING_WORDS
 
 WARNING_STYLES = {"red": "bold red", "yellow": "bold yellow", "green": "green"}
 MISSING = "-"

@@ -8,8 +8,8 @@ from decimal import Decimal
 from rich.text import Text
 from textual.widget import Widget
 
-from domain.money import fmt_percent, fmt_wan
-from tui.widgets.cells import WARNING_STYLES, pad
+from bpt.domain.money import fmt_percent, fmt_wan
+from bpt.tui.widgets.cells import WARNING_STYLES, pad
 
 BAR_STYLES = {level: f"on {style.split()[-1]}" for level, style in WARNING_STYLES.items()}
 TRACK = "░"  # neutral width, unlike the block elements

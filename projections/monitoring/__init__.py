@@ -1,0 +1,1 @@
+"""双监控 monitoring: execution warnings at an as-of date."""

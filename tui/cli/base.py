@@ -1,0 +1,87 @@
+"""The ``bpt`` command line: the root group, shared options and the one-line error contract."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from bpt.domain.application import default_operator
+from bpt.domain.refusal import Refusal
+from bpt.projections.store.database import Database
+from bpt.projections.store.service import Bpt
+
+
+def session(ctx: click.Context) -> Bpt:
+    """The database handle of this invocation: a verb's ``--db`` wins over the group's."""
+    root = ctx.find_root()
+    db = ctx.params.get("db") or root.params.get("db")
+    if not isinstance(root.obj, Bpt) or (db and root.obj.db.url != Database.from_option(db).url):
+        root.obj = Bpt(db)
+    return root.obj
+
+
+def db_option(f):
+    return click.option("--db", "db", default=None, help="数据库地址（默认 BPT_DATABASE_URL 或 ./bpt.db）")(f)
+
+
+def year_option(f):
+    return click.option("--year", type=int, default=lambda: date.today().year, show_default="当年",
+                        help="预算年度")(f)
+
+
+def operator_option(f):
+    return click.option("--operator", default=None, help="经办人（默认 BPT_OPERATOR 或系统用户）")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 文档")(f)
+
+
+def operator_of(value: str | None) -> str:
+    return value or default_operator()
+
+
+def echo_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@db_option
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """bpt：预算执行与绩效自评（事件溯源）。"""
+    ctx.obj = Bpt(db)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: a refused command prints one line on stderr and exits 2."""
+    try:
+        cli.main(args=argv, prog_name="bpt", standalone_mode=False)
+    except Refusal as refusal:
+        click.echo(f"错误：{refusal}", err=True)
+        sys.exit(2)
+    except click.exceptions.NoArgsIsHelpError as e:
+        click.echo(e.ctx.get_help())
+        sys.exit(0)
+    except click.MissingParameter as e:
+        name = e.param.opts[0] if e.param is not None and getattr(e.param, "opts", None) else (e.param_hint or "")
+        click.echo(f"错误：{name}：缺少必填项", err=True)
+        sys.exit(2)
+    except click.BadParameter as e:
+        name = e.param.opts[0] if e.param is not None and getattr(e.param, "opts", None) else (e.param_hint or "")
+        click.echo(f"错误：{name}：{e.message}", err=True)
+        sys.exit(2)
+    except click.UsageError as e:
+        where = f"{e.ctx.command_path}：" if e.ctx else ""
+        click.echo(f"错误：{where}{e.format_message()}", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo("已取消", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        click.echo(f"错误：{e.format_message()}", err=True)
+        sys.exit(e.exit_code)

@@ -1,0 +1,1 @@
+"""The Textual screens: overview, project detail, explain, the recording forms, help."""
