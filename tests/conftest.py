@@ -59,7 +59,7 @@ def run_bpt(*args: str, db: str | None = None, env: dict | None = None, input: s
     full_env = {**os.environ, "BPT_OPERATOR": "测试员", **(env or {})}
     if db is not None:
         full_env["BPT_DATABASE_URL"] = db
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=full_env,
+    return subprocess.run([sys.executable, "-m", "bpt.tui", *args], capture_output=True, text=True, env=full_env,
                           input=input, cwd=cwd or REPO, timeout=300)
 
 

@@ -103,7 +103,7 @@ def warnings_in_store(pg_url: str) -> int:
 def start_worker(env: dict, log_path) -> subprocess.Popen:
     """``bpt worker`` in its own process group (it execs the dramatiq master, which forks a worker)."""
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "tui", "worker", "--processes", "1", "--threads", "1"],
+        return subprocess.Popen([sys.executable, "-m", "bpt.tui", "worker", "--processes", "1", "--threads", "1"],
                                 env={**os.environ, **env}, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 

@@ -209,7 +209,7 @@ async def test_events_from_another_process_appear_without_losing_cursor_or_form(
         await fill(pilot, reason="年中追加")
         env = {**os.environ, "BPT_DATABASE_URL": year_url, "BPT_OPERATOR": "另一位经办人"}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tui", "pay", "P02", "1万", "--year", str(YEAR), "--voucher", "记-0299",
+            sys.executable, "-m", "bpt.tui", "pay", "P02", "1万", "--year", str(YEAR), "--voucher", "记-0299",
             "--date", "2021-12-01", env=env, cwd=REPO, stderr=subprocess.PIPE)
         _, stderr = await proc.communicate()
         assert proc.returncode == 0, stderr.decode()
