@@ -14,11 +14,12 @@ import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, localcontext
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DecimalException, localcontext
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_TOKENS = 400  # left-deep chains like 1*1*1*… recurse once per operator when evaluated
+MAX_PLACES = 10  # round(x, n) / trunc(x, n): n is a whole number from 0 to this
 ONE, ZERO = Decimal(1), Decimal(0)
 
 # name -> (min args, max args or None, what it does); "if" is lazy and handled apart.
@@ -29,6 +30,8 @@ FUNCTIONS: dict[str, tuple[int, int | None, str]] = {
     "floor": (1, 1, "向下取整"),
     "ceil": (1, 1, "向上取整"),
     "clamp": (3, 3, "clamp(x, 下限, 上限)"),
+    "round": (1, 2, "round(x, n) 四舍五入（ROUND_HALF_UP）保留 n 位小数"),
+    "trunc": (1, 2, "trunc(x, n) 截去 n 位小数以后的部分（向零取整）"),
     "if": (3, 3, "if(条件, 成立时, 不成立时)"),
 }
 
@@ -247,6 +250,8 @@ class _Call(_Node):
             return vals[0].to_integral_value(rounding=ROUND_FLOOR)
         if self.fn == "ceil":
             return vals[0].to_integral_value(rounding=ROUND_CEILING)
+        if self.fn in ("round", "trunc"):
+            return _to_places(vals[0], vals[1] if len(vals) > 1 else ZERO, self.fn, self.args[-1])
         x, lo, hi = vals  # clamp
         return max(lo, min(x, hi))
 
@@ -396,6 +401,16 @@ class _Parser:
             want = f"{lo} 个" if lo == hi else f"至少 {lo} 个"
             raise FormulaSyntaxError(f"函数 {name.text} 需要{want}参数，给了 {len(args)} 个", name.pos)
         return _Call(name.text, args)
+
+
+def _to_places(x: Decimal, n: Decimal, fn: str, places: _Node) -> Decimal:
+    """round (half up) or trunc (toward zero) ``x`` to ``n`` decimals."""
+    if n != n.to_integral_value() or not 0 <= n <= MAX_PLACES:
+        given = fmt_number(n) if isinstance(places, _Num) else f"{places.source()} = {fmt_number(n)}"
+        raise NotComputable(f"{fn} 的小数位数应为 0 至 {MAX_PLACES} 的整数，不是 {given}")
+    with localcontext() as ctx:  # quantize needs room for the integer digits too
+        ctx.prec = max(ctx.prec, x.adjusted() + int(n) + 2)
+        return x.quantize(Decimal(1).scaleb(-int(n)), rounding=ROUND_HALF_UP if fn == "round" else ROUND_DOWN)
 
 
 def _describe(t: _Token) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from bpt.domain.rubric.formula import FUNCTIONS, Formula, FormulaError, parse_formula
+from bpt.domain.rubric.formula import FUNCTIONS, Formula, FormulaError, fmt_number, parse_formula
 from bpt.domain.rubric.locate import LineIndex, Path, format_path
 from bpt.domain.rubric.model import (
     KINDS,
@@ -27,6 +27,7 @@ from bpt.domain.rubric.model import (
     GradeBand,
     Level,
     Level2,
+    Overachievement,
     QualitativeBand,
     QualitativeRule,
     QuantitativeRule,
@@ -52,6 +53,8 @@ from bpt.domain.rubric.rules import (
 DEFAULT_PROJECT_RUBRIC = "project-caiyu-2020-10"
 COMPARISONS = (">=", "<=", "=")
 PROJECT_NAMES = frozenset({"actual", "target", "weight"})  # what a quantitative score formula sees
+EXECUTION_NAMES = frozenset({"rate", "weight", "executed", "budget"})  # what an execution formula sees
+DEDUCTION_NAMES = PROJECT_NAMES | {"score"}  # an over-achievement deduction also sees the score
 RESERVED = frozenset({"value", "weight", "rate", "actual", "target", "and", "or", "not"}) | frozenset(FUNCTIONS)
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _IDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -325,18 +328,49 @@ def _project(top: _Table, common: dict) -> Rubric:
     execution = _execution(top.table("execution"))
     if any(lv.name == execution.level for lv in levels):
         raise top.error("execution", f"“{execution.level}”已作为一级指标出现在 levels 中")
+    level2_names = {l2.name for lv in levels for l2 in lv.level2}
     quantitative = {}
     q = top.table("quantitative")
     for comparison in COMPARISONS:
-        rule = q.table(comparison)
-        quantitative[comparison] = QuantitativeRule(
-            comparison, rule.text("label"), rule.text("description", required=False),
-            rule.formula("score", PROJECT_NAMES))
-        rule.done()
+        quantitative[comparison] = _quantitative(q.table(comparison), comparison, level2_names)
+    overachievement = _overachievement(q)
     q.done()
     total = _check_total(top, execution.weight + sum(lv.weight for lv in levels))
     return Rubric(**common, total=total, levels=levels, execution=execution,
-                  quantitative=MappingProxyType(quantitative), qualitative=_qualitative(top.table("qualitative")))
+                  quantitative=MappingProxyType(quantitative), qualitative=_qualitative(top.table("qualitative")),
+                  overachievement=overachievement)
+
+
+def _quantitative(rule: _Table, comparison: str, level2_names: set[str]) -> QuantitativeRule:
+    """``[quantitative."<="]`` with its rules for particular 二级指标 (``.level2."经济成本指标"``)."""
+    label = rule.text("label")
+    own: dict[str, QuantitativeRule] = {}
+    per_level2 = rule.table("level2", required=False)
+    if per_level2 is not None:
+        for name in per_level2.data:
+            if name not in level2_names:
+                raise per_level2.error(name, f"“{name}”不是 levels 中的二级指标（可用：{'、'.join(sorted(level2_names))}）")
+            sub = per_level2.table(name)
+            own[name] = QuantitativeRule(comparison, sub.text("label", required=False, default=label),
+                                         sub.text("description", required=False),
+                                         sub.formula("score", PROJECT_NAMES), level2_name=name)
+            sub.done()
+    result = QuantitativeRule(comparison, label, rule.text("description", required=False),
+                              rule.formula("score", PROJECT_NAMES), level2=MappingProxyType(own))
+    rule.done()
+    return result
+
+
+def _overachievement(q: _Table) -> Overachievement | None:
+    share = q.number("overachievement", required=False, positive=True)
+    deduction = q.formula("overachievement_deduction", DEDUCTION_NAMES, required=False)
+    if share is None:
+        if deduction is not None:
+            raise q.error("overachievement_deduction", "没有 overachievement 时不需要 overachievement_deduction")
+        return None
+    if share <= 1:
+        raise q.error("overachievement", f"超额比例应大于 100%（如 \"150%\"），不是 {share}")
+    return Overachievement(share, deduction)
 
 
 def _execution(t: _Table) -> ExecutionRule:
@@ -347,8 +381,10 @@ def _execution(t: _Table) -> ExecutionRule:
                                                                        positive=True))
     elif kind == "banded":
         rule = _bands(t, weight, frozenset({"rate", "value", "weight"}))
+    elif kind == "formula":
+        rule = FormulaRule(t.formula("score", EXECUTION_NAMES), "")
     else:
-        raise t.error("rule", f"执行率规则应为 proportional 或 banded，不是“{kind}”")
+        raise t.error("rule", f"执行率规则应为 proportional、banded 或 formula，不是“{kind}”")
     result = ExecutionRule(
         level=t.text("level", required=False, default="预算执行率"), weight=weight, rule=rule,
         deviation_below=t.number("deviation_below", required=False, default=Decimal("0.9"),
@@ -359,18 +395,34 @@ def _execution(t: _Table) -> ExecutionRule:
 
 
 def _qualitative(t: _Table) -> QualitativeRule:
-    bands: list[QualitativeBand] = []
+    """The grades, each [min, max) of the weight except the one reaching 100% ([min, 100%]);
+    together they must cover 0–100% with neither a gap nor an overlap."""
+    bands: list[tuple[QualitativeBand, _Table]] = []
     for item in t.items("grades"):
         grade = item.text("grade")
         low = item.number("min", low=Decimal(0), high=Decimal(1))
         high = item.number("max", low=Decimal(0), high=Decimal(1))
         item.done()
-        if low > high:
-            raise item.error("min", f"下限 {low} 大于上限 {high}", grade)
-        if any(b.grade == grade for b in bands):
+        if low >= high:
+            raise item.error("min", f"下限 {low} 应小于上限 {high}", grade)
+        if any(b.grade == grade for b, _ in bands):
             raise item.error("grade", f"等级“{grade}”重复", grade)
-        bands.append(QualitativeBand(grade, low, high))
-    rule = QualitativeRule(tuple(bands), t.boolean("reason_below_full", True))
+        bands.append((QualitativeBand(grade, low, high), item))
+    ordered = sorted(bands, key=lambda b: b[0].low)
+    if ordered[0][0].low != 0:
+        band, item = ordered[0]
+        raise item.error("min", f"等级区间有缺口：0% 至 {fmt_number(band.low * 100)}% 没有等级", band.grade)
+    for (below, _), (above, item) in zip(ordered, ordered[1:]):
+        if above.low < below.high:
+            raise item.error("min", f"等级“{above.grade}”{above.interval()} 与“{below.grade}”{below.interval()} 重叠",
+                             above.grade)
+        if above.low > below.high:
+            raise item.error("min", f"等级“{below.grade}”{below.interval()} 与“{above.grade}”{above.interval()} 之间有缺口",
+                             above.grade)
+    top, item = ordered[-1]
+    if top.high != 1:
+        raise item.error("max", f"等级区间有缺口：最高的等级“{top.grade}”应到 100%（不是 {top.interval()}）", top.grade)
+    rule = QualitativeRule(tuple(b for b, _ in bands), t.boolean("reason_below_full", True))
     t.done()
     return rule
 

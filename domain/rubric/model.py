@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from bpt.domain.rubric.formula import Formula
-from bpt.domain.rubric.rules import Band, BandsRule, ProportionalRule, Rule
+from bpt.domain.rubric.formula import Formula, fmt_number
+from bpt.domain.rubric.rules import Band, BandsRule, FormulaRule, ProportionalRule, Rule
 
 PROJECT = "project"
 DEPARTMENT = "department"
@@ -66,11 +66,12 @@ class Level:
 
 @dataclass(frozen=True)
 class ExecutionRule:
-    """预算执行率 of a project: proportional with a cap, or banded over ``rate``."""
+    """预算执行率 of a project: proportional with a cap, banded over ``rate``, or a formula over
+    ``rate``, ``weight``, ``executed`` and ``budget``."""
 
     level: str
     weight: Decimal
-    rule: ProportionalRule | BandsRule
+    rule: ProportionalRule | BandsRule | FormulaRule
     deviation_below: Decimal  # 执行率 below this needs a written deviation reason
     description: str
 
@@ -78,21 +79,52 @@ class ExecutionRule:
 @dataclass(frozen=True)
 class QuantitativeRule:
     """How a quantitative indicator with this comparison scores: a formula over
-    ``actual``, ``target`` and ``weight``."""
+    ``actual``, ``target`` and ``weight``. ``level2`` holds the rules stated for particular
+    二级指标 (their ``level2`` is the name; the comparison's own rule has "")."""
 
     comparison: str
     label: str
     description: str
     score: Formula
+    level2_name: str = ""
+    level2: Mapping[str, QuantitativeRule] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_level2(self, name: str) -> QuantitativeRule:
+        """The rule an indicator under this 二级指标 gets: its own, else this comparison's."""
+        return self.level2.get(name, self)
+
+
+@dataclass(frozen=True)
+class Overachievement:
+    """目标设定偏低: an "=" / "≥" actual at or above ``share`` × target is flagged, and
+    ``deduction`` (a formula over actual, target, weight and score), if any, is deducted."""
+
+    share: Decimal
+    deduction: Formula | None = None
+
+    def applies(self, comparison: str, actual: Decimal, target: Decimal) -> bool:
+        return comparison in (">=", "=") and target > 0 and actual >= self.share * target
 
 
 @dataclass(frozen=True)
 class QualitativeBand:
-    """A grade of a qualitative indicator and the share of the weight it allows."""
+    """A grade of a qualitative indicator and the share of the weight it allows: [low, high),
+    except the band that reaches 100%, which includes it ([80%, 100%])."""
 
     grade: str
     low: Decimal
     high: Decimal
+
+    @property
+    def closed(self) -> bool:
+        return self.high == 1
+
+    def holds(self, share: Decimal) -> bool:
+        return self.low <= share <= self.high if self.closed else self.low <= share < self.high
+
+    def interval(self) -> str:
+        """``[80%, 100%]`` / ``[60%, 80%)``."""
+        return f"[{fmt_number(self.low * 100)}%, {fmt_number(self.high * 100)}%{']' if self.closed else ')'}"
 
 
 @dataclass(frozen=True)
@@ -145,6 +177,7 @@ class Rubric:
     execution: ExecutionRule | None = None
     quantitative: Mapping[str, QuantitativeRule] = field(default_factory=lambda: MappingProxyType({}))
     qualitative: QualitativeRule | None = None
+    overachievement: Overachievement | None = None
     figures: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     indicators: tuple[DepartmentIndicator, ...] = ()
 
@@ -165,6 +198,11 @@ class Rubric:
         weights.update((lv.name, lv.weight) for lv in self.levels)
         return weights
 
+    def quantitative_rule(self, comparison: str, level2: str) -> QuantitativeRule | None:
+        """The rule a quantitative indicator gets: its 二级指标's, else its comparison's."""
+        rule = self.quantitative.get(comparison)
+        return None if rule is None else rule.for_level2(level2)
+
     def level(self, name: str) -> Level | None:
         return next((lv for lv in self.levels if lv.name == name), None)
 
@@ -173,7 +211,7 @@ class Rubric:
 
 
 __all__ = [
-    "Band", "DepartmentIndicator", "ExecutionRule", "GradeBand", "Level", "Level2", "QualitativeBand",
+    "Band", "DepartmentIndicator", "ExecutionRule", "GradeBand", "Level", "Level2", "Overachievement", "QualitativeBand",
     "QualitativeRule", "QuantitativeRule", "Rubric", "RubricError", "DEPARTMENT", "PROJECT", "KINDS",
 ]
 

@@ -20,6 +20,7 @@ QUALITATIVE = "text"
 ZERO = Decimal(0)
 NO_ACTUAL = "尚无实际完成值，计 0 分"
 NOT_ASSESSED = "尚未评定（定性指标），计 0 分"
+OVERACHIEVED = "目标设定偏低"  # the flag of an actual far above its target; it needs a deviation explanation
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class IndicatorScore:
     rule: str
     explanation: str
     below_full: bool
+    flags: tuple[str, ...] = ()  # OVERACHIEVED
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,11 @@ def _execution(rubric: Rubric, budget: Decimal, executed: Decimal) -> tuple[Deci
         return None, ZERO.quantize(Decimal("0.01")), f"{amounts}：全年预算数为 0，执行率不可计算，执行率得分计 0.00"
     rate = executed / budget
     rule_text = ex.description or ex.rule.describe(ex.weight, "%")
-    outcome = ex.rule.apply(rate, ex.weight, "%", {"rate": rate})
+    try:
+        outcome = ex.rule.apply(rate, ex.weight, "%", {"rate": rate, "executed": executed, "budget": budget})
+    except NotComputable as e:
+        return rate, ZERO.quantize(Decimal("0.01")), (f"执行率 = {amounts} = {show_value(rate, '%')}；规则：{rule_text}；"
+                                                     f"不可计算：{e.message}，执行率得分计 0.00")
     score = quantize_score(outcome.score)
     if isinstance(ex.rule, ProportionalRule):
         used = show_value(min(max(rate, ZERO), ex.rule.cap), "%")
@@ -103,11 +109,11 @@ def _execution(rubric: Rubric, budget: Decimal, executed: Decimal) -> tuple[Deci
 def _indicator(rubric: Rubric, f: IndicatorFacts) -> IndicatorScore:
     if f.comparison == QUALITATIVE:
         return _qualitative(rubric, f)
-    rule = rubric.quantitative.get(f.comparison)
+    rule = rubric.quantitative_rule(f.comparison, f.level2)
     if rule is None:
         return IndicatorScore(f.code, None, f.weight, f"比较方式“{f.comparison}”",
                               f"评分规则中没有比较方式“{f.comparison}”的计分规则，不可计算", True)
-    label = f"{rule.label}（{f.comparison}）"
+    label = f"{rule.label}（{f.comparison}{'，' + rule.level2_name if rule.level2_name else ''}）"
     if f.actual is None:
         return IndicatorScore(f.code, ZERO.quantize(Decimal("0.01")), f.weight, label, NO_ACTUAL, True)
     if f.target is None:
@@ -116,16 +122,35 @@ def _indicator(rubric: Rubric, f: IndicatorFacts) -> IndicatorScore:
     actual, target = fmt_number(f.actual), fmt_number(f.target)
     inputs = (f"实际值 actual = {actual}{unit}{_as_typed(f.actual_text, actual)}，"
               f"目标值 target = {target}{unit}{_as_typed(f.target_text, target)}，分值 weight = {pts(f.weight)}")
-    head = f"规则：{rule.label}（{rule.description or rule.score.text}）；公式：{rule.score.text}；输入：{inputs}"
+    head = f"规则：{label}（{rule.description or rule.score.text}）；公式：{rule.score.text}；输入：{inputs}"
+    env = {"actual": f.actual, "target": f.target, "weight": f.weight}
     try:
-        trace = rule.score.trace({"actual": f.actual, "target": f.target, "weight": f.weight})
+        trace = rule.score.trace(env)
+        exact = clamp_score(trace.value, f.weight)
+        clamp = f"，超出 [0, {pts(f.weight)}]，按 {fmt_number(exact)} 计" if exact != trace.value else ""
+        exact, over = _overachievement(rubric, f, env, exact)
     except NotComputable as e:
         return IndicatorScore(f.code, None, f.weight, label, f"{head}；不可计算：{e.message}", True)
-    exact = clamp_score(trace.value, f.weight)
     score = quantize_score(exact)
-    clamp = f"，超出 [0, {pts(f.weight)}]，按 {fmt_number(exact)} 计" if exact != trace.value else ""
-    explanation = f"{head}；计算：{trace.text()}{clamp}；得分 {score}（{ROUNDING_NOTE}）"
-    return IndicatorScore(f.code, score, f.weight, label, explanation, score < f.weight)
+    explanation = f"{head}；计算：{trace.text()}{clamp}{over}；得分 {score}（{ROUNDING_NOTE}）"
+    return IndicatorScore(f.code, score, f.weight, label, explanation, score < f.weight,
+                          (OVERACHIEVED,) if over else ())
+
+
+def _overachievement(rubric: Rubric, f: IndicatorFacts, env: dict, exact: Decimal) -> tuple[Decimal, str]:
+    """(score after any deduction, the words added to the explanation; "" when not flagged)."""
+    rule = rubric.overachievement
+    if rule is None or not rule.applies(f.comparison, f.actual, f.target):
+        return exact, ""
+    words = (f"；实际值 {fmt_number(f.actual)} 达到目标值的 {fmt_number(f.actual / f.target * 100, 2)}%"
+             f"（不低于 {fmt_number(rule.share * 100)}%），{OVERACHIEVED}，须说明偏差原因")
+    if rule.deduction is None:
+        return exact, words
+    trace = rule.deduction.trace({**env, "score": exact})
+    after = clamp_score(exact - trace.value, f.weight)
+    return after, (f"{words}；扣分 {rule.deduction.text}：{trace.text()}；{fmt_number(exact)} − "
+                   f"{fmt_number(trace.value)} = {fmt_number(exact - trace.value)}"
+                   + (f"，按 {fmt_number(after)} 计" if after != exact - trace.value else ""))
 
 
 def _as_typed(text: str, shown: str) -> str:
@@ -143,10 +168,10 @@ def check_assessment(rubric: Rubric, weight: Decimal, grade: str, score: Decimal
     if not isinstance(score, Decimal) or not score.is_finite():
         raise Refusal("得分", "必须是数值")
     low, high = band.low * weight, band.high * weight
-    if not low <= score <= high:
+    if not (low <= score <= high if band.closed else low <= score < high):
+        upto = "" if band.closed else f"，不含 {fmt_number(high)} 分"
         raise Refusal("得分", f"“{grade}”的得分应在 {fmt_number(low)} 至 {fmt_number(high)} 之间"
-                            f"（分值 {pts(weight)} 的 {fmt_number(band.low * 100)}%–{fmt_number(band.high * 100)}%），"
-                            f"不是 {fmt_number(score)}")
+                            f"（分值 {pts(weight)} 的 {band.interval()}{upto}），不是 {fmt_number(score)}")
     if q.reason_below_full and score < weight and not (reason or "").strip():
         raise Refusal("原因", "低于满分须说明原因")
     return band
@@ -163,7 +188,7 @@ def _qualitative(rubric: Rubric, f: IndicatorFacts) -> IndicatorScore:
     score = quantize_score(f.assessed_score)
     reason = f"；理由：{f.reason.strip()}" if f.reason.strip() else ""
     explanation = (f"规则：定性指标按评定等级在区间内给分；评定“{f.grade}”，区间为分值 {pts(f.weight)} 的 "
-                   f"{fmt_number(band.low * 100)}%–{fmt_number(band.high * 100)}%（{fmt_number(band.low * f.weight)}–"
+                   f"{band.interval()}（{fmt_number(band.low * f.weight)}–"
                    f"{fmt_number(band.high * f.weight)} 分）；评分 {fmt_number(f.assessed_score)}{reason}；"
                    f"得分 {score}（{ROUNDING_NOTE}）")
     return IndicatorScore(f.code, score, f.weight, f"{label}（{f.grade}）", explanation, score < f.weight)

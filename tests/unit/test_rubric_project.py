@@ -145,10 +145,14 @@ def test_qualitative_assessments_outside_the_rules_are_not_scored(grade, score, 
         check_assessment(RUBRIC, D(10), grade, D(score), reason)
 
 
-def test_qualitative_full_marks_need_no_reason_and_band_edges_are_inclusive():
+def test_qualitative_full_marks_need_no_reason_and_bands_are_half_open():
+    # 达成 [80%, 100%], 部分达成 [60%, 80%), 未达成 [0, 60%): each edge belongs to one grade only.
     assert one(facts("text", None, "10", grade="达成", score="10")).score == D("10.00")
-    assert one(facts("text", None, "10", grade="部分达成", score="8", reason="x")).score == D("8.00")
     assert one(facts("text", None, "10", grade="达成", score="8", reason="x")).score == D("8.00")
+    assert one(facts("text", None, "10", grade="部分达成", score="6", reason="x")).score == D("6.00")
+    edge = one(facts("text", None, "10", grade="部分达成", score="8", reason="x"))
+    assert edge.score is None and "不含 8 分" in edge.explanation and "[60%, 80%)" in edge.explanation
+    assert one(facts("text", None, "10", grade="未达成", score="6", reason="x")).score is None
 
 
 def test_qualitative_not_yet_assessed_scores_zero():
@@ -229,6 +233,7 @@ def test_execution_score_stays_within_weight_and_is_monotone(budget, e1, e2):
 @given(_weights, st.sampled_from(["达成", "部分达成", "未达成"]), st.integers(0, 100))
 def test_qualitative_scores_inside_the_band_are_accepted_as_given(weight, grade, pct):
     band = RUBRIC.qualitative.band(grade)
+    pct = pct if band.closed else min(pct, 99)  # a band below 100% does not include its upper edge
     score = (band.low + (band.high - band.low) * D(pct) / 100) * weight
     s = one(facts("text", None, str(weight), grade=grade, score=str(score), reason="理由"))
     assert s.score == score.quantize(D("0.01"), rounding="ROUND_HALF_UP")
