@@ -122,7 +122,8 @@ def _indicator(rubric: Rubric, f: IndicatorFacts) -> IndicatorScore:
     actual, target = fmt_number(f.actual), fmt_number(f.target)
     inputs = (f"实际值 actual = {actual}{unit}{_as_typed(f.actual_text, actual)}，"
               f"目标值 target = {target}{unit}{_as_typed(f.target_text, target)}，分值 weight = {pts(f.weight)}")
-    head = f"规则：{label}（{rule.description or rule.score.text}）；公式：{rule.score.text}；输入：{inputs}"
+    own = f"，二级指标“{rule.level2_name}”的规则" if rule.level2_name else ""
+    head = f"规则：{rule.label}（{rule.description or rule.score.text}）{own}；公式：{rule.score.text}；输入：{inputs}"
     env = {"actual": f.actual, "target": f.target, "weight": f.weight}
     try:
         trace = rule.score.trace(env)

@@ -157,7 +157,7 @@ def _indicator_rows(g: Grid, indicators: list[dict]) -> None:
     first1 = first2 = len(g.rows)
     for n, i in enumerate(ordered):
         r = g.add(["", f"{i['level1']}\n（{fmt_number(level_weights[i['level1']])}分）", i["level2"], i["name"],
-                   i["target"], i["actual"], weight(i["weight"]), i["score"] or "不可计算", i["deviation"]])
+                   i["target"], i["actual"], weight(i["weight"]), i["score"] or "不可计算", deviation_text(i)])
         g.left.update({(r, 3), (r, 8)})
         last = n == len(ordered) - 1
         if last or ordered[n + 1]["level2"] != i["level2"] or ordered[n + 1]["level1"] != i["level1"]:
@@ -166,6 +166,13 @@ def _indicator_rows(g: Grid, indicators: list[dict]) -> None:
         if last or ordered[n + 1]["level1"] != i["level1"]:
             g.merge_down(1, first1, r)
             first1 = r + 1
+
+
+def deviation_text(i: dict) -> str:
+    """偏差原因分析 with the indicator's flags (目标设定偏低) in front, as a review notice asks
+    (the forms and the TUI both show it so)."""
+    flags = "".join(f"【{flag}】" for flag in i.get("flags") or ())
+    return f"{flags}{i.get('deviation') or ''}"
 
 
 def department_grid(report: dict, u: Units) -> Grid:

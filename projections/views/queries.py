@@ -210,11 +210,11 @@ def indicator_rows(bpt: Bpt, year: int, project: str, as_of: date | None = None)
         sel, axis = Selection.project(year, project), _axis(year, as_of)
         facts = indicator_states(sql, sel, axis).get(row.project_id, ProjectFacts())
         s = score(sql, row, total_lines(amounts(sql, sel, axis).get(row.project_id, {})), facts)
-    scored = {} if s is None else {i.code: (i.score, i.rule, i.explanation, i.below_full) for i in s.indicators}
+    scored = {} if s is None else {i.code: (i.score, i.rule, i.explanation, i.below_full, i.flags) for i in s.indicators}
     out = []
     for state in facts.indicators:
         f = state.facts
-        points, rule, explanation, below_full = scored.get(f.code, (None, None, None, None))
+        points, rule, explanation, below_full, flags = scored.get(f.code, (None, None, None, None, ()))
         out.append({
             "code": f.code, "level1": f.level1, "level2": f.level2, "name": f.name, "target": f.target_text,
             "comparison": f.comparison, "unit": f.unit, "weight": str(f.weight),
@@ -222,7 +222,7 @@ def indicator_rows(bpt: Bpt, year: int, project: str, as_of: date | None = None)
             "actual_date": state.actual_day, "grade": f.grade,
             "assessed_score": None if f.assessed_score is None else str(f.assessed_score),
             "score": None if points is None else fmt_score(points), "rule": rule, "explanation": explanation,
-            "below_full": below_full, "deviation": state.deviation,
+            "below_full": below_full, "flags": list(flags), "deviation": state.deviation,
         })
     return out
 

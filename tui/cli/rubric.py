@@ -18,7 +18,9 @@ from rich.text import Text
 from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, RubricError, builtin_rubric, builtin_rubric_names
 from bpt.domain.rubric.formula import fmt_number
 from bpt.domain.rubric.loader import load_rubric_file
-from bpt.domain.rubric.model import PROJECT
+from bpt.domain.rubric.model import PROJECT, QuantitativeRule
+from bpt.domain.rubric.project import OVERACHIEVED
+from bpt.domain.rubric.rules import FormulaRule
 from bpt.tui.cli.base import cli, db_option, operator_of, operator_option, session, year_option
 
 KIND_WORDS = {"project": "项目支出绩效自评", "department": "部门整体支出绩效自评"}
@@ -101,9 +103,19 @@ def rubric_document(r: Rubric) -> dict:
         doc["execution"] = {"level": ex.level, "weight": str(ex.weight), "rule": ex.rule.kind,
                             "description": ex.description or ex.rule.describe(ex.weight, "%"),
                             "deviation_below": str(ex.deviation_below)}
-        doc["quantitative"] = {c: {"label": q.label, "description": q.description, "score": q.score.text}
+        if isinstance(ex.rule, FormulaRule):
+            doc["execution"]["score"] = ex.rule.score.text
+        doc["quantitative"] = {c: {**_quantitative_doc(q), "level2": {n: _quantitative_doc(own)
+                                                                       for n, own in q.level2.items()}}
                                for c, q in r.quantitative.items()}
-        doc["qualitative"] = [{"grade": b.grade, "min": str(b.low), "max": str(b.high)} for b in r.qualitative.bands]
+        doc["level2_rules"] = {l2: {c: _rule_name(r, c, l2) for c in r.quantitative}
+                               for lv in r.levels for l2 in lv.level2_names()}
+        over = r.overachievement
+        doc["overachievement"] = None if over is None else {
+            "share": str(over.share), "flag": OVERACHIEVED,
+            "deduction": over.deduction.text if over.deduction else None}
+        doc["qualitative"] = [{"grade": b.grade, "min": str(b.low), "max": str(b.high), "interval": b.interval()}
+                              for b in r.qualitative.bands]
     else:
         doc["figures"] = dict(r.figures)
         doc["indicators"] = [{"code": i.code, "level1": i.level1, "level2": i.level2, "name": i.name,
@@ -111,6 +123,16 @@ def rubric_document(r: Rubric) -> dict:
                               "rule": i.rule.kind, "rule_text": i.rule.describe(i.weight, i.unit),
                               "standard": i.standard} for i in r.indicators]
     return doc
+
+
+def _quantitative_doc(q: QuantitativeRule) -> dict:
+    return {"label": q.label, "description": q.description, "score": q.score.text}
+
+
+def _rule_name(r: Rubric, comparison: str, level2: str) -> str:
+    """Which rule an indicator of this 二级指标 and comparison gets, as ``rubric show`` lists it."""
+    rule = r.quantitative_rule(comparison, level2)
+    return f"{rule.label}（本二级指标）" if rule.level2_name else f"{rule.label}（默认）"
 
 
 def render_rubric(r: Rubric) -> str:
@@ -133,7 +155,8 @@ def _project_tables(r: Rubric) -> list:
     levels = Table(title="指标层级与分值")
     for h in ("一级指标", "分值", "二级指标 / 规则"):
         levels.add_column(h, justify="right" if h == "分值" else "left")
-    levels.add_row(ex.level, fmt_number(ex.weight), ex.description or ex.rule.describe(ex.weight, "%"))
+    levels.add_row(ex.level, fmt_number(ex.weight), ex.description or ex.rule.describe(ex.weight, "%")
+                   + (f"（公式 {ex.rule.score.text}）" if isinstance(ex.rule, FormulaRule) and ex.description else ""))
     for lv in r.levels:
         levels.add_row(lv.name, fmt_number(lv.weight), "、".join(lv.level2_names()))
     quant = Table(title="定量指标计分（actual 实际值，target 目标值，weight 分值）")
@@ -141,14 +164,28 @@ def _project_tables(r: Rubric) -> list:
         quant.add_column(h, overflow="fold")
     for c, q in r.quantitative.items():
         quant.add_row(c, q.label, q.description, q.score.text)
+        for name, own in q.level2.items():
+            quant.add_row(f"{c} · {name}", own.label, own.description, own.score.text)
+    per_level2 = Table(title="各二级指标适用的定量规则")
+    for h in ("一级指标", "二级指标", *r.quantitative):
+        per_level2.add_column(h)
+    for lv in r.levels:
+        for l2 in lv.level2_names():
+            per_level2.add_row(lv.name, l2, *(_rule_name(r, c, l2) for c in r.quantitative))
     qual = Table(title="定性指标等级")
     qual.add_column("等级")
     qual.add_column("得分区间（占分值）")
     for b in r.qualitative.bands:
-        qual.add_row(b.grade, f"{fmt_number(b.low * 100)}% – {fmt_number(b.high * 100)}%")
-    note = Text(f"执行率低于 {fmt_number(ex.deviation_below * 100)}% 或任一指标未得满分，须说明偏差原因"
-                + ("；定性指标低于满分须说明理由" if r.qualitative.reason_below_full else ""))
-    return [levels, quant, qual, note]
+        qual.add_row(b.grade, b.interval())
+    notes = [f"执行率低于 {fmt_number(ex.deviation_below * 100)}% 或任一指标未得满分，须说明偏差原因"]
+    if r.qualitative.reason_below_full:
+        notes.append("定性指标低于满分须说明理由")
+    over = r.overachievement
+    if over is not None:
+        deduction = f"，并扣分 {over.deduction.text}" if over.deduction else ""
+        notes.append(f"“≥”“=”指标实际值达到目标值 {fmt_number(over.share * 100)}% 及以上标记“{OVERACHIEVED}”，"
+                     f"须说明偏差原因{deduction}")
+    return [levels, quant, per_level2, qual, Text("；".join(notes))]
 
 
 def _department_tables(r: Rubric) -> list:

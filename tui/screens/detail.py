@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from bpt.domain.values import QUALITATIVE
+from bpt.projections.reports.layout import deviation_text
 from bpt.tui.screens.explain import ExplainScreen, event_label, figure_of_column, recorded_at, reference
 from bpt.tui.screens.readmodel import ReadModel
 from bpt.tui.widgets import cells
@@ -62,7 +63,7 @@ def actual_text(row: dict) -> str:
 def indicator_cells(row: dict) -> list[Text]:
     return [cells.plain(row["code"]), cells.plain(row["level2"], 10), cells.plain(row["name"], 20),
             cells.plain(row["target"]), cells.plain(actual_text(row)), cells.score(row["weight"]),
-            cells.score(row.get("score")), cells.plain(row.get("deviation") or "", 30)]
+            cells.score(row.get("score")), cells.plain(deviation_text(row), 30)]
 
 
 class DetailScreen(Screen):
