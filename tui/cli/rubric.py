@@ -155,8 +155,8 @@ def _project_tables(r: Rubric) -> list:
     levels = Table(title="指标层级与分值")
     for h in ("一级指标", "分值", "二级指标 / 规则"):
         levels.add_column(h, justify="right" if h == "分值" else "left")
-    levels.add_row(ex.level, fmt_number(ex.weight), ex.description or ex.rule.describe(ex.weight, "%")
-                   + (f"（公式 {ex.rule.score.text}）" if isinstance(ex.rule, FormulaRule) and ex.description else ""))
+    formula = f"（公式 {ex.rule.score.text}）" if isinstance(ex.rule, FormulaRule) and ex.description else ""
+    levels.add_row(ex.level, fmt_number(ex.weight), (ex.description or ex.rule.describe(ex.weight, "%")) + formula)
     for lv in r.levels:
         levels.add_row(lv.name, fmt_number(lv.weight), "、".join(lv.level2_names()))
     quant = Table(title="定量指标计分（actual 实际值，target 目标值，weight 分值）")
