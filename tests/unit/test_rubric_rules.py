@@ -3,9 +3,11 @@ quantitative rules per 二级指标, the over-achievement flag 目标设定偏�
 project-cost-level-20-20 rubric."""
 
 import hashlib
+import re
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -318,3 +320,17 @@ def test_a_rubric_text_is_pinned_by_its_hash_and_scores_the_same_reloaded(fn, n,
     assert score_project(first, D("300000"), D("299100"), indicators) == \
         score_project(again, D("300000"), D("299100"), indicators)
     assert load_rubric_text(text + "\n", "edited").content_hash != first.content_hash
+
+
+def test_the_locality_example_in_the_docs_scores_as_the_docs_say():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rubrics.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```toml\n(# 完整示例：某地项目评分规则.*?)```", docs, re.S)
+    r = load_rubric_text(block, "docs")
+    cost, quality, count = scored(
+        r, facts("<=", "200000", "250000", level1="成本指标", level2="经济成本指标", unit="元", code="C1"),
+        facts("<=", "0.02", "0.025", level2="质量指标", unit="%", code="Q1"), facts(">=", "2", "4", code="N1"))
+    assert (cost.score, quality.score, count.score) == (D("8.00"), D("7.50"), D("9.00"))
+    assert count.flags == (OVERACHIEVED,)
+    assert score_project(r, D("300000"), D("299100"), []).execution_score == D("9.90")
+    for words in ("8.00", "7.50", "10 − 1 = 9.00"):
+        assert words in docs
