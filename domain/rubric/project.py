@@ -13,8 +13,9 @@ from decimal import Decimal
 from bpt.domain.money import fmt_yuan
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric.formula import NotComputable, fmt_number
-from bpt.domain.rubric.model import PROJECT, QualitativeBand, Rubric, RubricError
-from bpt.domain.rubric.rules import ROUNDING_NOTE, ProportionalRule, clamp_score, pts, quantize_score, show_value
+from bpt.domain.rubric.model import PROJECT, ExecutionRule, QualitativeBand, Rubric, RubricError
+from bpt.domain.rubric.rules import (ROUNDING_NOTE, Outcome, ProportionalRule, clamp_score, pts, quantize_score,
+                                     show_value)
 
 QUALITATIVE = "text"
 ZERO = Decimal(0)
@@ -91,7 +92,7 @@ def _execution(rubric: Rubric, budget: Decimal, executed: Decimal) -> tuple[Deci
     rate = executed / budget
     rule_text = ex.description or ex.rule.describe(ex.weight, "%")
     try:
-        outcome = ex.rule.apply(rate, ex.weight, "%", {"rate": rate, "executed": executed, "budget": budget})
+        outcome = _execution_outcome(ex, budget, executed)
     except NotComputable as e:
         return rate, ZERO.quantize(Decimal("0.01")), (f"执行率 = {amounts} = {show_value(rate, '%')}；规则：{rule_text}；"
                                                      f"不可计算：{e.message}，执行率得分计 0.00")
@@ -104,6 +105,22 @@ def _execution(rubric: Rubric, budget: Decimal, executed: Decimal) -> tuple[Deci
         arithmetic = f"{outcome.arithmetic}，得分 {score}"
     return rate, score, (f"执行率 = {amounts} = {show_value(rate, '%')}；规则：{rule_text}；{arithmetic}"
                          f"（{ROUNDING_NOTE}）")
+
+
+def _execution_outcome(ex: ExecutionRule, budget: Decimal, executed: Decimal) -> Outcome:
+    """The execution rule applied (budget > 0); raises NotComputable."""
+    rate = executed / budget
+    return ex.rule.apply(rate, ex.weight, "%", {"rate": rate, "executed": executed, "budget": budget})
+
+
+def execution_score(rubric: Rubric, budget: Decimal, executed: Decimal) -> Decimal:
+    """The execution score alone, as ``score_project`` gives it, without writing the explanation."""
+    if budget <= 0:
+        return quantize_score(ZERO)
+    try:
+        return quantize_score(_execution_outcome(rubric.execution, budget, executed).score)
+    except NotComputable:
+        return quantize_score(ZERO)
 
 
 def _indicator(rubric: Rubric, f: IndicatorFacts) -> IndicatorScore:

@@ -28,6 +28,7 @@ from bpt.domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
 from bpt.domain.project import BUDGET_SIGNS, EXECUTED, ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import IndicatorFacts, ProjectScore, Rubric, score_project
+from bpt.domain.rubric.project import execution_score
 from bpt.domain.rubric.rules import ProportionalRule, quantize_score
 from bpt.projections.store.eventlog import Logged, last_position, log_cached, row, upto
 from bpt.projections.store.facts import STRUCTURAL, department_state, effective_by, indicator_facts
@@ -109,8 +110,7 @@ class Running:
         if self.proportional:
             cap, weight = self.proportional
             return quantize_score(max(ZERO, min(rate, cap)) * weight)
-        ex = self.rubric.execution
-        return quantize_score(ex.rule.apply(rate, ex.weight, "%", {"rate": rate}).score)
+        return execution_score(self.rubric, budget, self.lines[EXECUTED])
 
     def value(self) -> str | None:
         if self.signs:
