@@ -116,7 +116,9 @@ def project_entry(f: ProjectFacts, rubric: Rubric) -> dict:
             "actual": show_actual(facts.actual, facts.actual_text, facts.unit),
             "weight": fmt_score(facts.weight), "score": fmt_score(result.score) if result.score is not None else None,
             "rule": result.rule, "explanation": result.explanation, "below_full": result.below_full,
-            "flags": list(result.flags), "deviation": f.deviations.get(facts.code, ""),
+            "deviation": f.deviations.get(facts.code, ""),
+            # Only when there are any, so the bodies of snapshots issued before flags existed re-derive unchanged.
+            **({"flags": list(result.flags)} if result.flags else {}),
         })
     total_weight = s.execution_weight + sum((i.weight for i in f.indicators), ZERO)
     return {
@@ -143,7 +145,7 @@ def project_gaps(entry: dict, rubric: Rubric) -> list[str]:
             got = i["score"] if i["score"] is not None else "不可计算"
             gaps.append(f"{code} {i['code']}（{i['name']}）得分 {got} 低于分值 {fmt_number(Decimal(i['weight']))}，"
                         f"缺少偏差原因分析（bpt indicator explain {code} {i['code']} --text …）")
-        elif i["flags"] and not i["deviation"].strip():
+        elif i.get("flags") and not i["deviation"].strip():
             gaps.append(f"{code} {i['code']}（{i['name']}）{'、'.join(i['flags'])}（实际完成值 {i['actual']}，年度指标值 "
                         f"{i['target']}），缺少偏差原因分析（bpt indicator explain {code} {i['code']} --text …）")
     if Decimal(entry["total_weight"]) != rubric.total:
