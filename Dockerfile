@@ -14,7 +14,7 @@ COPY pyproject.toml README.md ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
-COPY src ./src
+COPY src/bpt ./src/bpt
 COPY domain ./domain
 COPY projections ./projections
 COPY tui ./tui
