@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import pairwise
 import tomllib
 from decimal import Decimal
 from functools import lru_cache
@@ -412,7 +413,7 @@ def _qualitative(t: _Table) -> QualitativeRule:
     if ordered[0][0].low != 0:
         band, item = ordered[0]
         raise item.error("min", f"等级区间有缺口：0% 至 {fmt_number(band.low * 100)}% 没有等级", band.grade)
-    for (below, _), (above, item) in zip(ordered, ordered[1:]):
+    for (below, _), (above, item) in pairwise(ordered):
         if above.low < below.high:
             raise item.error("min", f"等级“{above.grade}”{above.interval()} 与“{below.grade}”{below.interval()} 重叠",
                              above.grade)

@@ -74,7 +74,9 @@ def line_of(text: str, needle: str) -> int:
 # --- round() and trunc() -------------------------------------------------------------------
 
 def test_round_is_half_up_and_trunc_cuts_toward_zero():
-    value = lambda text: parse_formula(text).evaluate({})  # noqa: E731
+    def value(text):
+        return parse_formula(text).evaluate({})
+
     assert value("round(2.345, 2)") == D("2.35") and value("round(2.5)") == D(3) and value("round(-2.5)") == D(-3)
     assert value("trunc(9.97, 1)") == D("9.9") and value("trunc(-2.55, 1)") == D("-2.5") and value("trunc(7.9)") == 7
     with pytest.raises(NotComputable, match="0 至 10 的整数"):
@@ -224,6 +226,15 @@ def test_rubric_check_refuses_with_the_line_number(tmp_path, text, needle, words
     assert r.stderr.startswith("错误：") and len(r.stderr.strip().split("\n")) == 1
 
 
+def test_rubric_check_summarises_the_rules_a_locality_stated():
+    f = resources.files("bpt.domain.rubric") / "builtin" / "project-cost-level-20-20.toml"
+    r = run("check", str(f))
+    assert r.exit_code == 0, r.output
+    assert "二级指标规则：<= · 经济成本指标" in r.stdout and "达成 [80%, 100%]、部分达成 [60%, 80%)" in r.stdout
+    assert "实际值 ≥ 目标值 × 150% 时“目标设定偏低”" in r.stdout
+    assert "无（均按比较方式）" in run("check", str(f.parent / f"{DEFAULT_PROJECT_RUBRIC}.toml")).stdout
+
+
 def test_rubric_show_lists_the_rule_each_level2_gets():
     r = run("show", "project-cost-level-20-20")
     assert r.exit_code == 0, r.output
@@ -324,7 +335,7 @@ def test_a_rubric_text_is_pinned_by_its_hash_and_scores_the_same_reloaded(fn, n,
 
 def test_the_locality_example_in_the_docs_scores_as_the_docs_say():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "rubrics.md").read_text(encoding="utf-8")
-    [block] = re.findall(r"```toml\n(# 完整示例：某地项目评分规则.*?)```", docs, re.S)
+    [block] = re.findall(r"```toml\n(# 完整示例：某地项目评分规则.*?)```", docs, re.DOTALL)
     r = load_rubric_text(block, "docs")
     cost, quality, count = scored(
         r, facts("<=", "200000", "250000", level1="成本指标", level2="经济成本指标", unit="元", code="C1"),

@@ -50,6 +50,13 @@ def check(file: str) -> None:
     click.echo(f"类型：{r.kind}（{KIND_WORDS[r.kind]}）")
     click.echo(f"指标数：{what}")
     click.echo(f"总分：{fmt_number(r.total)}（{'，'.join(f'{k} {fmt_number(v)}' for k, v in r.level_weights.items())}）")
+    if r.kind == PROJECT:
+        own = [f"{c} · {name}" for c, q in r.quantitative.items() for name in q.level2]
+        click.echo(f"执行率规则：{r.execution.rule.kind}；二级指标规则：{'、'.join(own) or '无（均按比较方式）'}；"
+                   f"定性等级：{'、'.join(f'{b.grade} {b.interval()}' for b in r.qualitative.bands)}")
+        if r.overachievement is not None:
+            click.echo(f"超额标记：实际值 ≥ 目标值 × {fmt_number(r.overachievement.share * 100)}% 时“{OVERACHIEVED}”"
+                       + (f"，扣分 {r.overachievement.deduction.text}" if r.overachievement.deduction else ""))
     click.echo(f"sha256：{r.content_hash}")
 
 
