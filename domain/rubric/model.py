@@ -119,8 +119,10 @@ class QualitativeBand:
     def closed(self) -> bool:
         return self.high == 1
 
-    def holds(self, share: Decimal) -> bool:
-        return self.low <= share <= self.high if self.closed else self.low <= share < self.high
+    def allows(self, score: Decimal, weight: Decimal) -> bool:
+        """Whether ``score`` of an indicator worth ``weight`` lies in this band."""
+        low, high = self.low * weight, self.high * weight
+        return low <= score <= high if self.closed else low <= score < high
 
     def interval(self) -> str:
         """``[80%, 100%]`` / ``[60%, 80%)``."""

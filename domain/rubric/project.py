@@ -185,8 +185,8 @@ def check_assessment(rubric: Rubric, weight: Decimal, grade: str, score: Decimal
         raise Refusal("等级", f"“{grade}”不是评分规则中的等级（可选：{grades}）")
     if not isinstance(score, Decimal) or not score.is_finite():
         raise Refusal("得分", "必须是数值")
-    low, high = band.low * weight, band.high * weight
-    if not (low <= score <= high if band.closed else low <= score < high):
+    if not band.allows(score, weight):
+        low, high = band.low * weight, band.high * weight
         upto = "" if band.closed else f"，不含 {fmt_number(high)} 分"
         raise Refusal("得分", f"“{grade}”的得分应在 {fmt_number(low)} 至 {fmt_number(high)} 之间"
                             f"（分值 {pts(weight)} 的 {band.interval()}{upto}），不是 {fmt_number(score)}")

@@ -15,6 +15,8 @@ from bpt.projections.reports.body import build_report, issued
 from bpt.projections.reports.layout import grids
 from bpt.projections.reports.snapshots import close
 from bpt.projections.views.queries import indicator_rows
+from bpt.tui.screens.detail import indicator_cells
+from bpt.tui.widgets.cells import clip
 from tests.seed000 import DEPT, OPERATOR, YEAR, open_seeded
 
 DEFAULT_TEXT = (resources.files("bpt.domain.rubric") / "builtin" / f"{DEFAULT_PROJECT_RUBRIC}.toml").read_text("utf-8")
@@ -60,4 +62,8 @@ def test_an_adopted_local_rubric_scores_the_snapshot_and_its_flag_needs_an_expla
     report = build_report(seeded, DEPT, YEAR)
     [form] = [g for g in grids(report) if g.key == "P01"]
     cells = [c for row in form.rows for c in row]
-    assert f"【{OVERACHIEVED}】年初按上年参与率申报，目标偏保守，次年上调。" in cells
+    shown = f"【{OVERACHIEVED}】年初按上年参与率申报，目标偏保守，次年上调。"
+    assert shown in cells
+    # The TUI's indicator table shows the same text in its 偏差原因分析 column.
+    row = next(r for r in indicator_rows(seeded, YEAR, "P01") if r["code"] == "I03")
+    assert indicator_cells(row)[-1].plain == clip(shown, 30) and clip(shown, 30).startswith(f"【{OVERACHIEVED}】")

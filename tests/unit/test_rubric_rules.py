@@ -176,7 +176,7 @@ def test_qualitative_bands_are_half_open_so_each_edge_has_one_grade():
     bands = {b.grade: b for b in COST.qualitative.bands}
     assert [b.interval() for b in bands.values()] == ["[80%, 100%]", "[60%, 80%)", "[0%, 60%)"]
     for share, grade in ((D("0.8"), "达成"), (D("0.6"), "部分达成"), (D(0), "未达成"), (D(1), "达成")):
-        assert [g for g, b in bands.items() if b.holds(share)] == [grade]
+        assert [g for g, b in bands.items() if b.allows(share * 10, D(10))] == [grade]
     with pytest.raises(Refusal, match="不含 6 分"):
         check_assessment(COST, D(10), "未达成", D(6), "理由")
 
