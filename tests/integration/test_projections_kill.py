@@ -138,7 +138,8 @@ def kill_rounds(url: str, rounds: int, kills_per_round: int, seed: int) -> list[
             # The child prints a line after each committed batch: wait for a random number of
             # them (so the kill falls inside the catch-up whatever the machine's load), then a
             # random instant of the next batch — not a synchronisation, the point of the kill.
-            for _ in range(rng.randrange(1, max(2, remaining // batch_size))):
+            # (none when an earlier kill came after the last commit: the child then prints no batch)
+            for _ in range(rng.randrange(1, max(2, remaining // batch_size)) if remaining else 0):
                 assert "/" in child.stdout.readline()
             time.sleep(rng.uniform(0, batch_span * batch_size / 200))
             child.send_signal(signal.SIGKILL)
