@@ -1,7 +1,9 @@
 """The self-assessment as an Excel workbook: one sheet per official table, merged cells as filed.
 
-Figures are written as text exactly as the layout formats them (no binary floats in the file),
-A4 print setup, fit to one page wide; every row is as high as its wrapped text needs.
+A cell whose whole text is a number as the layout formats it (amounts, rates, scores, weights,
+counts) is a numeric cell showing the same digits (0.00, 0.00%): Excel can sum and check it, and
+the value written is the exact decimal of the text (no binary float on the way). Everything else
+is text. A4 print setup, fit to one page wide; every row is as high as its wrapped text needs.
 Written with XlsxWriter: one Format per style, made once per workbook and shared by its cells
 (1,000 projects: ~1,000 sheets, ~185,000 cells).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import Decimal
 
 import xlsxwriter
 
@@ -34,6 +37,9 @@ STYLES = {  # XlsxWriter format properties, all in FONT
     "head": {"font_size": 10, "bold": True, "align": "center", **BOXED},
     "note": {"font_size": 9, "align": "left", "valign": "top", "text_wrap": True},
 }
+# The layout's numbers: no sign but minus, no leading zeros (a code like 0012 stays text), no
+# thousands separators; an optional % makes it a rate.
+NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.([0-9]+))?(%?)")
 # Characters Excel refuses in a sheet name; an apostrophe may not begin or end one either.
 NOT_IN_SHEET_NAME = re.compile(r"[\\*?:/\[\]]|^'|'$")
 
@@ -65,29 +71,61 @@ def sheet_names(keys: list[str]) -> list[str]:
     return names
 
 
-def _put(ws, r0: int, c0: int, r1: int, c1: int, text: str, style) -> None:
+def as_number(text: str) -> tuple[Decimal, str] | None:
+    """The value and Excel number format of a cell that is wholly a number ("26.00" → 26.00 with
+    "0.00", "70.36%" → 0.7036 with "0.00%"), or None for text."""
+    m = NUMBER.fullmatch(text)
+    if m is None:
+        return None
+    digits = "0" + ("." + "0" * len(m.group(1)) if m.group(1) else "")
+    if m.group(2):
+        return Decimal(text[:-1]) / 100, digits + "%"
+    return Decimal(text), digits
+
+
+class Formats:
+    """The workbook's formats, one per style and number format, made on first use."""
+
+    def __init__(self, wb):
+        self.wb, self.made = wb, {}
+
+    def __call__(self, style: str, number_format: str | None = None):
+        key = (style, number_format)
+        if key not in self.made:
+            extra = {"num_format": number_format} if number_format else {}
+            self.made[key] = self.wb.add_format({"font_name": FONT, **STYLES[style], **extra})
+        return self.made[key]
+
+
+def _put(ws, r0: int, c0: int, r1: int, c1: int, text: str, formats: Formats, style: str) -> None:
     """``text`` over rows r0..r1 and columns c0..c1 (0-based), merged if more than one cell;
     XlsxWriter gives every cell of the range the style, so the range keeps its frame. An empty
-    text is a blank cell."""
+    text is a blank cell, a number a numeric cell."""
+    number = as_number(text) if text and style in ("cell", "text", "head") else None
+    fmt = formats(style, number[1] if number else None)
     if (r0, c0) != (r1, c1):
-        ws.merge_range(r0, c0, r1, c1, text, style)
+        ws.merge_range(r0, c0, r1, c1, "" if number else text, fmt)
+        if number:
+            ws.write_number(r0, c0, number[0], fmt)
+    elif number:
+        ws.write_number(r0, c0, number[0], fmt)
     elif text:
-        ws.write_string(r0, c0, text, style)
+        ws.write_string(r0, c0, text, fmt)
     else:
-        ws.write_blank(r0, c0, None, style)
+        ws.write_blank(r0, c0, None, fmt)
 
 
-def _sheet(ws, g: Grid, formats: dict) -> None:
+def _sheet(ws, g: Grid, formats: Formats) -> None:
     """Title and subtitle rows, the grid from row ``TOP``, the notes after a blank row; A4, fit to
     one page wide, centred."""
     n = len(g.widths)
     for c, width in enumerate(g.widths):
         ws.set_column_pixels(c, c, round(width * DIGIT_PIXELS))
     split = max(1, n - 2)
-    _put(ws, 0, 0, 0, n - 1, g.title, formats["title"])
+    _put(ws, 0, 0, 0, n - 1, g.title, formats, "title")
     ws.set_row(0, 30)
-    _put(ws, 1, 0, 1, split - 1, g.subtitle, formats["subtitle"])
-    _put(ws, 1, split, 1, n - 1, g.unit_note, formats["unit"])
+    _put(ws, 1, 0, 1, split - 1, g.subtitle, formats, "subtitle")
+    _put(ws, 1, split, 1, n - 1, g.unit_note, formats, "unit")
 
     ends = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in g.merges}
     covered = g.covered()
@@ -98,13 +136,13 @@ def _sheet(ws, g: Grid, formats: dict) -> None:
                 continue
             r1, c1 = ends.get((r, c), (r, c))
             style = "head" if r in g.header_rows else "text" if (r, c) in g.left else "cell"
-            _put(ws, TOP + r, c, TOP + r1, c1, text, formats[style])
+            _put(ws, TOP + r, c, TOP + r1, c1, text, formats, style)
             lines = max(lines, math.ceil(_lines(text, sum(g.widths[c:c1 + 1])) / (r1 - r + 1)))
         ws.set_row(TOP + r, max(20, LINE_HEIGHT * lines + 6))
 
     at, total_width = TOP + len(g.rows) + 1, sum(g.widths)
     for note in g.notes:
-        _put(ws, at, 0, at, n - 1, note, formats["note"])
+        _put(ws, at, 0, at, n - 1, note, formats, "note")
         ws.set_row(at, 13 * _lines(note, total_width) + 4)
         at += 1
 
@@ -122,7 +160,7 @@ def write_workbook(path: str, tables: list[Grid]) -> None:
     """The .xlsx file of ``tables``, one sheet each, in order."""
     # Text stays text: no formula from "=...", no link from "http://..."; no temporary file per sheet.
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-    formats = {name: wb.add_format({"font_name": FONT, **props}) for name, props in STYLES.items()}
+    formats = Formats(wb)
     # XlsxWriter holds a tuple per cell until it saves (~185,000 for 1,000 projects), none in a
     # cycle: the collector's passes over them were a third of the time.
     with gc_paused():

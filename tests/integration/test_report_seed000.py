@@ -115,19 +115,34 @@ def check_all(tables, report: dict, amount) -> None:
     check_scoring(tables[4], report)
 
 
+TOP_ROW = 3  # xlsx_tables' grids start on this sheet row
+
+
+def shown(cell) -> str:
+    """A cell's text as Excel shows it: a numeric cell through its number format (0.00, 0.00%)."""
+    if cell.value is None:
+        return ""
+    if cell.data_type != "n":
+        return str(cell.value)
+    fmt = cell.number_format
+    percent, decimals = fmt.endswith("%"), len(fmt.rstrip("%").partition(".")[2])
+    value = Decimal(str(cell.value)) * (100 if percent else 1)
+    return f"{value:.{decimals}f}{'%' if percent else ''}"
+
+
 def xlsx_tables(path: str) -> tuple[list[str], list[list[list[str]]]]:
     """Each sheet's title and its grid from row 3, merged ranges filled with their anchor's text."""
     wb = load_workbook(path)
     titles, tables = [], []
     for ws in wb.worksheets:
-        values = {(c.row, c.column): ("" if c.value is None else str(c.value)) for row in ws.iter_rows() for c in row}
+        values = {(c.row, c.column): shown(c) for row in ws.iter_rows() for c in row}
         for rng in ws.merged_cells.ranges:
             anchor = values[(rng.min_row, rng.min_col)]
             for r in range(rng.min_row, rng.max_row + 1):
                 for c in range(rng.min_col, rng.max_col + 1):
                     values[(r, c)] = anchor
         titles.append(values[(1, 1)])
-        tables.append([[values.get((r, c), "") for c in range(1, ws.max_column + 1)] for r in range(3, ws.max_row + 1)])
+        tables.append([[values.get((r, c), "") for c in range(1, ws.max_column + 1)] for r in range(TOP_ROW, ws.max_row + 1)])
     return titles, tables
 
 
@@ -167,6 +182,9 @@ def test_xlsx_and_docx_show_the_seed_tables_with_the_json_figures(bpt, closed, t
     # The seed's own numbers, as it prints them (万元, 2 decimals).
     p01 = xlsx_tables(str(xlsx))[1][0]
     assert p01[find(p01, 1, "年度资金总额")][3:8] == ["26.00", "22.00", "15.48", "10", "70.36%"]
+    # … as numbers Excel can sum: the 全年预算数 cell of P01 is 22 with the format 0.00.
+    cell = load_workbook(xlsx).worksheets[0].cell(TOP_ROW + find(p01, 1, "年度资金总额"), 5)
+    assert (cell.data_type, cell.value, cell.number_format) == ("n", 22, "0.00")
 
 
 def test_merged_cells_as_filed(closed, tmp_path):

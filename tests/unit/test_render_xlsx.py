@@ -57,3 +57,20 @@ def test_sheet_names_are_what_excel_accepts():
     long = "项" * 40
     assert sheet_names(["P/01", "a[1]:b?", long, long, "部门整体", "'P02'", "p01", "P01"]) == [
         "P_01", "a_1__b_", "项" * 31, "项" * 30 + "2", "部门整体", "_P02_", "p01", "P012"]
+
+
+def test_numbers_are_numeric_cells_showing_the_same_digits_and_text_stays_text(tmp_path):
+    g = Grid("数", "标题", "填报单位：测试", "金额单位：万元", [10, 10, 10, 10, 10, 10])
+    g.add(["26.00", "70.36%", "10", "0012", "≥95%", "-4.00"])
+    g.add(["100%", "", "", "", "", ""], spans=[(0, 2)])
+    path = tmp_path / "n.xlsx"
+    write_workbook(str(path), [g])
+    ws = load_workbook(path).worksheets[0]
+    cells = [ws.cell(3, c) for c in range(1, 7)]
+    assert [(c.data_type, c.value, c.number_format) for c in cells] == [
+        ("n", 26, "0.00"), ("n", 0.7036, "0.00%"), ("n", 10, "0"), ("s", "0012", "General"),
+        ("s", "≥95%", "General"), ("n", -4, "0.00")]
+    merged = ws["A4"]
+    assert (merged.data_type, merged.value, merged.number_format) == ("n", 1, "0%")
+    assert "A4:C4" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A4"].border.left.style == "thin"  # the merged number keeps the frame
