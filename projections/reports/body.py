@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bpt.domain.department import BASIC_DATA, DepartmentYear
 from bpt.domain.ledger import department_id, project_id
-from bpt.domain.money import CENT, ZERO, fmt_rate, fmt_score, fmt_yuan
+from bpt.domain.money import CENT, ZERO, fmt_rate, fmt_score, fmt_wan, fmt_yuan
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import (ProjectScore, Rubric, RubricError, builtin_rubric, builtin_rubric_names, load_rubric_file,
                            score_department, score_project)
@@ -92,18 +92,25 @@ def score(facts: ProjectFacts, rubric: Rubric) -> ProjectScore:
     return score_project(rubric, facts.lines["adjusted_budget"], facts.lines["executed"], facts.indicators)
 
 
+def with_unit(shown: str, unit: str) -> str:
+    """A figure as the forms write it: a bare number gets its unit (``1`` → ``1次``); a text that
+    already says it (``100%执行``, ``95%以上``, ``26万``) is left as typed."""
+    return f"{shown}{unit}" if unit and shown[-1:].isdigit() else shown
+
+
 def show_target(comparison: str, text: str, unit: str) -> str:
     """年度指标值 as the forms write it: ``≥1次``, ``≤26万元``, or the qualitative text."""
     shown = text.strip().replace(">=", "≥").replace("<=", "≤")
-    if comparison == "text" or not unit or shown.endswith(unit) or (unit == "万元" and shown.endswith("万")):
-        return shown
-    return f"{shown}{unit}"
+    return shown if comparison == "text" else with_unit(shown, unit)
 
 
-def show_actual(value: Decimal | None, text: str, unit: str) -> str:
-    """实际完成值 as recorded (``100%``, ``15.48万``), a bare number with its unit (``1次``)."""
+def show_actual(value: Decimal | None, text: str, unit: str, target: str) -> str:
+    """实际完成值 as recorded (``100%``, ``15.48万``), a bare number with its unit (``1次``); a bare
+    amount in 元 against a target written in 万 in 万元 like the rest of the form (``15.48万元``)."""
     shown = text.strip() or ("" if value is None else fmt_number(value))
-    return f"{shown}{unit}" if unit and shown[-1:].isdigit() else shown
+    if unit == "元" and value is not None and "万" in target and shown[-1:].isdigit():
+        return f"{fmt_wan(value)}万元"
+    return with_unit(shown, unit)
 
 
 def project_entry(f: ProjectFacts, rubric: Rubric) -> dict:
@@ -112,8 +119,8 @@ def project_entry(f: ProjectFacts, rubric: Rubric) -> dict:
     for facts, result in zip(f.indicators, s.indicators, strict=True):
         indicators.append({
             "code": facts.code, "level1": facts.level1, "level2": facts.level2, "name": facts.name,
-            "target": show_target(facts.comparison, facts.target_text, facts.unit), "unit": facts.unit,
-            "actual": show_actual(facts.actual, facts.actual_text, facts.unit),
+            "target": (target := show_target(facts.comparison, facts.target_text, facts.unit)), "unit": facts.unit,
+            "actual": show_actual(facts.actual, facts.actual_text, facts.unit, target),
             "weight": fmt_score(facts.weight), "score": fmt_score(result.score) if result.score is not None else None,
             "rule": result.rule, "explanation": result.explanation, "below_full": result.below_full,
             "deviation": f.deviations.get(facts.code, ""),

@@ -147,3 +147,18 @@ def test_payments_are_deterministic_and_add_up():
     for project in PROJECTS:
         assert sum(p.amount for p in first if p.project == project.code) == project.executed
     assert [p.on for p in first] == sorted(p.on for p in first)
+
+
+def test_the_demo_forms_write_units_once_and_cost_rows_in_wan(bpt, tmp_path):
+    """Prose targets keep their own words (100%执行, not 100%执行%); a 成本指标's actual is in the
+    unit its target is written in (26.00万元 against 15.48万元, not 154800.00元)."""
+    db = str(tmp_path / "demo.db")
+    assert bpt("demo", "--db", db).returncode == 0
+    md = bpt("report", "D01", "--year", Y, "--format", "md", db=db)
+    assert md.returncode == 0, md.stderr
+    rows = [line.split(" | ") for line in md.stdout.splitlines() if line.startswith("|")]
+    targets = [r[4] for r in rows if len(r) > 5]
+    assert "100%执行" in targets and not [t for t in targets if t.endswith(("%%", "以上%", "执行%"))]
+    cost = [(r[4], r[5]) for r in rows if len(r) > 5 and r[2] == "成本指标"]
+    assert ("26.00万元", "15.48万元") in cost
+    assert cost and all(t.endswith("万元") and a.endswith("万元") for t, a in cost)
