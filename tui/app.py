@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from datetime import date
@@ -16,7 +17,7 @@ from textual.worker import get_current_worker
 from bpt.domain.calendar import time_progress
 from bpt.domain.money import fmt_percent
 from bpt.projections.store.service import Bpt
-from bpt.tui.screens.forms import FORMS
+from bpt.tui.screens.forms import FORMS, OperatorDialog
 from bpt.tui.screens.help import HelpScreen
 from bpt.tui.screens.overview import OverviewScreen
 from bpt.tui.screens.readmodel import ReadModel
@@ -40,7 +41,8 @@ class BptApp(App):
         Binding("q", "quit", "退出", show=False),
     ]
 
-    def __init__(self, bpt: Bpt, year: int, as_of: date, operator: str, *, live: bool = True):
+    def __init__(self, bpt: Bpt, year: int, as_of: date, operator: str | None, *, live: bool = True):
+        """``operator`` None: asked once, before the first recording."""
         super().__init__()
         self.bpt = bpt
         self.year = year
@@ -58,9 +60,16 @@ class BptApp(App):
         if self.live:
             self.watch_log()
 
+    @property
+    def provisional(self) -> bool:
+        """Scores before the year's end are what the year would score today, not its score."""
+        return self.as_of < date(self.year, 12, 31)
+
     def _update_subtitle(self) -> None:
         progress = fmt_percent(time_progress(self.as_of, self.year))
-        self.sub_title = f"{self.year} 年度预算执行｜截至 {self.as_of.isoformat()}｜序时进度 {progress}"
+        # Before the year's end the word 预算执行 makes room for 得分为预计 at 80 columns.
+        what = "得分为预计" if self.provisional else "预算执行"
+        self.sub_title = f"{self.year} 年度｜截至 {self.as_of.isoformat()}｜序时进度 {progress}｜{what}"
 
     # -- live updates ---------------------------------------------------------------------
 
@@ -115,12 +124,26 @@ class BptApp(App):
             self.push_screen(HelpScreen())
 
     def action_record(self, kind: str) -> None:
-        """Open the recording form ``kind`` for the project the current screen points at."""
+        """Open the recording form ``kind`` for the project the current screen points at (after
+        asking who records, the first time, when the command line did not say)."""
         project = getattr(self.screen, "current_project", lambda: None)()
         if project is None:
             self.notify("请先选择一个项目", severity="warning")
             return
+        if self.operator is None:
+            self.push_screen(OperatorDialog(), partial(self._operator_given, kind))
+            return
         self.push_screen(FORMS[kind](project), self._recorded)
+
+    def _operator_given(self, kind: str, operator: str | None) -> None:
+        if operator:
+            self.operator = operator
+            self.action_record(kind)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The screen as SVG in the working folder (textual's default, ~/Downloads, may not exist)."""
+        saved = self.save_screenshot(filename, path or os.getcwd())
+        self.notify(f"已保存截图：{saved}", title="截图")
 
     def _recorded(self, message: str | None) -> None:
         if message:

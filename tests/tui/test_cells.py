@@ -53,3 +53,10 @@ def test_bpt_tui_refuses_a_database_that_was_never_initialised(bpt, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"错误：数据库：{missing} 尚未初始化，请先运行 bpt init"]
     assert not missing.exists()
+
+
+def test_names_that_begin_alike_lose_their_shared_start_when_cut():
+    names = ["市直机关工会工作经费", "市直机关纪检办案工作经费", "党员活动经费", "人员经费"]
+    assert cells.shortened(names, 10) == ["~工会工作~", "~纪检办案~", "党员活动~", "人员经费"]
+    assert cells.shortened(names, 40) == names  # names that fit are shown whole
+    assert all(cells.cell_len(n) <= 8 for n in cells.shortened(names, 8))

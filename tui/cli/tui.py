@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import click
 
 from bpt.domain.calendar import parse_date
 from bpt.projections.views.runner import catch_up
-from bpt.tui.cli.base import cli, db_option, operator_of, operator_option, session, year_option
+from bpt.tui.cli.base import cli, db_option, operator_option, session, year_option
 
 
 @cli.command("tui")
@@ -25,4 +26,5 @@ def tui(ctx, year, as_of, operator, db) -> None:
     bpt = session(ctx)
     bpt.app  # refuses a database `bpt init` has not created, before the screen opens
     catch_up(bpt)  # and one without its views; the first screen then reads current views
-    BptApp(bpt, year, when, operator_of(operator)).run()
+    # With neither --operator nor BPT_OPERATOR the TUI asks who records, instead of the login name.
+    BptApp(bpt, year, when, operator or os.environ.get("BPT_OPERATOR") or None).run()

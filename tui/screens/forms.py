@@ -153,6 +153,43 @@ class DateDialog(FieldForm):
         return values["as_of"]
 
 
+class SearchDialog(FieldForm):
+    """Which projects the overview lists: a code or a part of a name (empty: all)."""
+
+    TITLE = "查找项目（编号或名称的一部分，留空显示全部）"
+
+    def __init__(self, current: str):
+        super().__init__()
+        self.current = current
+
+    def fields(self) -> list[Field]:
+        return [Field("text", "查找", None, "如 P01、工会")]
+
+    def defaults(self) -> dict[str, str]:
+        return {"text": self.current}
+
+    def accept(self, values: dict[str, Any], raw: dict[str, str]) -> str:
+        return values["text"].strip()
+
+
+def _operator(text: str) -> str:
+    if not text.strip():
+        raise Refusal("经办人", "不能为空")
+    return text.strip()
+
+
+class OperatorDialog(FieldForm):
+    """Who records: asked once per session when neither --operator nor BPT_OPERATOR says."""
+
+    TITLE = "经办人（本次会话记录的每一笔都署此名）"
+
+    def fields(self) -> list[Field]:
+        return [Field("operator", "经办人", _operator, "姓名")]
+
+    def accept(self, values: dict[str, Any], raw: dict[str, str]) -> str:
+        return values["operator"]
+
+
 class RecordForm(FieldForm):
     """A form that records one event on the current project through ``bpt.app``."""
 

@@ -16,7 +16,8 @@ from bpt.domain.calendar import clamp_to_year
 from bpt.projections.views.queries import ALL_KINDS
 from bpt.tui.screens.detail import DetailScreen
 from bpt.tui.screens.explain import ExplainScreen, figure_of_column
-from bpt.tui.screens.forms import DateDialog
+from bpt.tui.screens.forms import DateDialog, SearchDialog
+from bpt.tui.widgets.export import export_table
 from bpt.tui.screens.readmodel import ReadModel
 from bpt.tui.widgets import cells
 from bpt.tui.widgets.keyed_table import KeyedTable
@@ -87,6 +88,8 @@ class OverviewScreen(Screen):
         Binding("right_square_bracket", "month(1)", "下月末", show=False),
         Binding("w", "filter", "预警筛选"),
         Binding("s", "sort", "排序"),
+        Binding("slash", "search", "查找", show=False),  # the footer is full at 80 columns; ? lists it
+        Binding("x", "export", "导出", show=False),
     ]
     # Command palette entries that only make sense here (action, title, help).
     COMMANDS_HERE = [
@@ -94,6 +97,9 @@ class OverviewScreen(Screen):
         ("filter", "按预警筛选", "依次显示：全部、落后、偏慢、正常"),
         ("sort", "按当前列排序", "再按一次反向"),
         ("explain", "解释当前数字", "列出产生该数字的事件"),
+        ("search", "查找项目", "按编号或名称筛选项目（/）"),
+        ("export('xlsx')", "导出当前表格（Excel）", "把屏幕上的项目表存为 xlsx（工作目录）"),
+        ("export('csv')", "导出当前表格（CSV）", "把屏幕上的项目表存为 csv（工作目录）"),
     ]
 
     def __init__(self) -> None:
@@ -108,6 +114,7 @@ class OverviewScreen(Screen):
         self.sort_column = "project"
         self.sort_reverse = False
         self.warning_filter: str | None = None
+        self.search = ""  # a code or a part of a name: only the projects that match are listed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,8 +135,9 @@ class OverviewScreen(Screen):
         self.fitted[table] = (widget.available_width, width)
         if rebuild and unchanged:
             return  # resized, but every column keeps its width: nothing to lay out again
-        widget.show([(key, [row_cells[0], cells.plain(row_cells[1].plain, width), *row_cells[2:]])
-                     for key, row_cells in rows], rebuild)
+        names = cells.shortened([row_cells[1].plain for _, row_cells in rows], width)
+        widget.show([(key, [row_cells[0], cells.plain(name), *row_cells[2:]])
+                     for (key, row_cells), name in zip(rows, names)], rebuild)
 
     # -- data: ``fetch`` only reads (it may run on the live-update thread), ``show_data`` shows --
 
@@ -159,8 +167,10 @@ class OverviewScreen(Screen):
         self.show_projects()
 
     def shown_projects(self) -> list[tuple[str, list]]:
-        """The rows the warning filter lets through, in the chosen order."""
-        rows = [r for r in self.rows if self.warning_filter in (None, r["warning"])]
+        """The rows the warning filter and the search let through, in the chosen order."""
+        needle = self.search.casefold()
+        rows = [r for r in self.rows if self.warning_filter in (None, r["warning"])
+                and (needle in r["project"].casefold() or needle in r["name"].casefold())]
         rows.sort(key=sort_key(self.sort_column), reverse=self.sort_reverse)
         return [(r["project"], self.project_cells[r["project"]]) for r in rows]
 
@@ -177,7 +187,7 @@ class OverviewScreen(Screen):
         warning = cells.WARNING_WORDS.get(self.warning_filter, "全部")
         self.query_one("#filters", Static).update(Text(
             f"{current[0].plain + ' ' + current[1].plain if current else '（无项目）'}｜"
-            f"{table.row_count}/{len(self.rows)} 项｜预警：{warning}｜"
+            f"{table.row_count}/{len(self.rows)} 项｜预警：{warning}｜{f'查找：{self.search}｜' if self.search else ''}"
             f"排序：{label}{'降序' if self.sort_reverse else '升序'}｜万元"), layout=False)  # one line, fixed height
 
     def on_resize(self) -> None:
@@ -234,6 +244,21 @@ class OverviewScreen(Screen):
         index = WARNING_FILTERS.index(self.warning_filter)
         self.warning_filter = WARNING_FILTERS[(index + 1) % len(WARNING_FILTERS)]
         self.show_projects()
+
+    def action_search(self) -> None:
+        self.app.push_screen(SearchDialog(self.search), self._set_search)
+
+    def _set_search(self, text: str | None) -> None:
+        if text is not None:
+            self.search = text
+            self.show_projects()
+
+    def action_export(self, kind: str = "xlsx") -> None:
+        """The project table as shown (filter, search and order; names in full) into the working folder."""
+        rows = [[cell.plain for cell in row_cells] for _, row_cells in self.shown_projects()]
+        path = export_table(f"{self.app.year}-{self.dept}-{self.app.as_of.isoformat()}", PROJECT_COLUMNS, rows,
+                            kind)
+        self.notify(f"已导出 {len(rows)} 行：{path}", title="导出")
 
     def action_as_of(self) -> None:
         self.app.push_screen(DateDialog(self.app.as_of), self._set_as_of)

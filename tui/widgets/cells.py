@@ -6,6 +6,7 @@ use no ambiguous-width glyph, so Chinese columns stay aligned in any terminal.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from rich.cells import cell_len, set_cell_size
@@ -49,6 +50,24 @@ def clip(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return text
     return set_cell_size(text, width - 1).rstrip() + "~"
+
+
+def shortened(names: list[str], width: int) -> list[str]:
+    """``names`` fitted to ``width`` cells; a name too long for it loses the longest start it
+    shares with another name (市直机关工会工作经费 beside 市直机关纪检… → ``~工会工作~``), so
+    names that begin alike stay apart when cut."""
+    ordered = sorted(set(names))
+    shared = {}
+    for a, b in zip(ordered, ordered[1:]):
+        n = len(os.path.commonprefix([a, b]))
+        shared[a], shared[b] = max(shared.get(a, 0), n), max(shared.get(b, 0), n)
+    out = []
+    for name in names:
+        n = shared.get(name, 0)
+        if cell_len(name) > width and 2 <= n < len(name) - 1:
+            name = "~" + name[n:]
+        out.append(clip(name, width))
+    return out
 
 
 def pad(text: str, width: int, right: bool = False) -> str:
