@@ -96,9 +96,8 @@ def echo_json(doc: Any) -> None:
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """bpt：预算执行与绩效自评（事件溯源）。"""
-    from bpt.projections.store.service import Bpt
-
-    ctx.obj = Bpt(db)
+    # The database handle is made by session(), in the verb that reads or records: a verb's
+    # --help runs this group first and needs none.
 
 
 def main(argv: list[str] | None = None) -> None:
