@@ -77,8 +77,8 @@ def test_choices_and_defaults_read_late_are_the_heavy_modules_values():
 
     assert "{" + "|".join(FIGURES) + "}" in joined("explain")
     assert "{" + "|".join(BASIC_DATA) + "}" in joined("dept", "data")
-    assert f"[default:{REBUILD_BATCH_SIZE};x>=1]" in joined("projections", "rebuild")
-    assert f"[default:{BATCH_SIZE};x>=1]" in joined("projections", "run")
+    assert f"[默认：{REBUILD_BATCH_SIZE};x>=1]" in joined("projections", "rebuild")
+    assert f"[默认：{BATCH_SIZE};x>=1]" in joined("projections", "run")
     runner = CliRunner()
     # a lazy argument default is the value itself once the verb runs
     shown = runner.invoke(cli, ["rubric", "show", "--json"])
@@ -102,4 +102,4 @@ def test_every_verb_has_working_help():
     assert len(found) > 30
     for path in found:
         result = runner.invoke(cli, [*path, "--help"])
-        assert result.exit_code == 0 and result.output.startswith("Usage: "), (path, result.output)
+        assert result.exit_code == 0 and result.output.startswith("用法："), (path, result.output)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bpt.domain.refusal import Refusal
+from bpt.tui.cli.help import Group
 
 if TYPE_CHECKING:
     from bpt.projections.store.service import Bpt
@@ -91,7 +92,8 @@ def echo_json(doc: Any) -> None:
     click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bpt", message="bpt %(version)s", help="显示版本并退出。")
 @db_option
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
