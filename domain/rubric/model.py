@@ -216,13 +216,3 @@ __all__ = [
     "Band", "DepartmentIndicator", "ExecutionRule", "GradeBand", "Level", "Level2", "Overachievement", "QualitativeBand",
     "QualitativeRule", "QuantitativeRule", "Rubric", "RubricError", "DEPARTMENT", "PROJECT", "KINDS",
 ]
-
-
-def __getattr__(name: str):
-    # The loader lives next door (it needs this module); keep ``model.load_rubric_text`` working.
-    if name in ("load_rubric_text", "load_rubric_file", "builtin_rubric", "builtin_rubric_names",
-                "DEFAULT_PROJECT_RUBRIC"):
-        from bpt.domain.rubric import loader
-
-        return getattr(loader, name)
-    raise AttributeError(name)

@@ -18,7 +18,6 @@ from bpt.domain.rubric import (
     load_rubric_file,
     load_rubric_text,
 )
-from bpt.domain.rubric import model
 
 D = Decimal
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rubrics.md"
@@ -130,10 +129,6 @@ def test_numbers_are_read_as_exact_decimals():
     assert r.indicator("staff").rule.deduction == D("0.2")
     assert isinstance(r.indicator("staff").rule.deduction, Decimal)
     assert r.indicator("staff").rule.step == D("0.01")  # "1%"
-
-
-def test_the_loader_is_importable_from_model_too():
-    assert model.load_rubric_text(BASE).name == "t"
 
 
 def test_every_complete_example_in_the_docs_loads():

@@ -1,23 +1,63 @@
-"""The ``bpt`` command line: the root group, shared options and the one-line error contract."""
+"""The ``bpt`` command line: the root group, shared options and the one-line error contract.
+
+Start-up: ``bpt --help`` imports the verb modules, so they import only click and light domain
+values at the top; storage, eventsourcing, rich, the renderers and textual load inside the verb
+that uses them (``Lazy``/``LazyChoice`` for a default or choices that live in a heavy module).
+tests/unit/test_cli_startup.py keeps it so; bench/cli_startup.py measures it.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bpt.domain.application import default_operator
 from bpt.domain.refusal import Refusal
-from bpt.projections.store.database import Database
-from bpt.projections.store.service import Bpt
 from bpt.tui.cli.help import Group
+
+if TYPE_CHECKING:
+    from bpt.projections.store.service import Bpt
+
+
+class Lazy:
+    """A value that lives in a heavy module, named ``"module:attribute"``, read on first use: as a
+    click default it is called, in ``--help`` it shows as ``str``; ``bpt --help`` never reads it."""
+
+    def __init__(self, spec: str) -> None:
+        self.module, self.attribute = spec.split(":")
+
+    def __call__(self) -> Any:
+        return getattr(importlib.import_module(self.module), self.attribute)
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+class LazyChoice(click.Choice):
+    """``click.Choice`` over the keys/items of ``Lazy(spec)``, read when a verb parses or shows help."""
+
+    def __init__(self, spec: str) -> None:
+        self._values = Lazy(spec)
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple:
+        return tuple(self._values())
+
+    @choices.setter
+    def choices(self, _: Any) -> None:  # click.Choice.__init__ assigns (); the values are _values
+        pass
 
 
 def session(ctx: click.Context) -> Bpt:
     """The database handle of this invocation: a verb's ``--db`` wins over the group's."""
+    from bpt.projections.store.database import Database
+    from bpt.projections.store.service import Bpt
+
     root = ctx.find_root()
     db = ctx.params.get("db") or root.params.get("db")
     if not isinstance(root.obj, Bpt) or (db and root.obj.db.url != Database.from_option(db).url):
@@ -43,6 +83,8 @@ def json_option(f):
 
 
 def operator_of(value: str | None) -> str:
+    from bpt.domain.application import default_operator
+
     return value or default_operator()
 
 
@@ -56,7 +98,8 @@ def echo_json(doc: Any) -> None:
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """bpt：预算执行与绩效自评（事件溯源）。"""
-    ctx.obj = Bpt(db)
+    # The database handle is made by session(), in the verb that reads or records: a verb's
+    # --help runs this group first and needs none.
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,18 +7,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bpt.domain.refusal import Refusal
-from bpt.projections.demo.year import DEFAULT_FILE, OPERATOR, create_demo
-from bpt.projections.imports import import_file
 from bpt.tui.cli.base import cli, db_option, echo_json, json_option, operator_of, operator_option, session, year_option
 
 
 @contextmanager
 def progress_bar(label: str, minimum: int = 0) -> Iterator[Callable[[int, int | None], None]]:
     """A rich progress bar on stderr (only on a terminal, and only for more than ``minimum`` steps)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda done, total: None
@@ -41,6 +40,8 @@ def progress_bar(label: str, minimum: int = 0) -> Iterator[Callable[[int, int | 
 @click.pass_context
 def demo(ctx, fresh, operator, db) -> None:
     """生成演示数据：中共衡阳市直属机关工作委员会 2021 年度（默认写入 ./demo.db）。"""
+    from bpt.projections.demo.year import DEFAULT_FILE, OPERATOR, create_demo
+
     # Only an explicit --db moves the demo elsewhere: BPT_DATABASE_URL may point at real data.
     target = db or ctx.find_root().params.get("db") or DEFAULT_FILE
     started = time.monotonic()
@@ -71,6 +72,8 @@ def _import_command(kind: str, title: str):
     @db_option
     @click.pass_context
     def command(ctx, file, year, dry_run, operator, as_json, db) -> None:
+        from bpt.projections.imports import import_file
+
         with progress_bar(f"导入{title}", minimum=500) as progress:
             result = import_file(session(ctx), kind, file, year, dry_run=dry_run, operator=operator_of(operator),
                                  progress=progress)

@@ -6,11 +6,8 @@ import threading
 import time
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bpt.projections.views import runner
-from bpt.tui.cli.base import cli, db_option, echo_json, json_option, session
-from bpt.tui.render import projections_table
+from bpt.tui.cli.base import Lazy, cli, db_option, echo_json, json_option, session
 
 
 @cli.group("projections")
@@ -24,6 +21,9 @@ def projections() -> None:
 @click.pass_context
 def status(ctx, as_json, db) -> None:
     """各视图已处理到的事件位置，与事件库最新位置对照。"""
+    from bpt.projections.views import runner
+    from bpt.tui.render import projections_table
+
     at = runner.positions(session(ctx))
     head = max((h for _, h in at.values()), default=0)
     doc = {"head": head, "views": [{"view": name, "position": position, "head": h, "behind": max(h - position, 0)}
@@ -36,12 +36,16 @@ def status(ctx, as_json, db) -> None:
 
 @projections.command("rebuild")
 @click.argument("view", required=False)
-@click.option("--batch-size", type=click.IntRange(min=1), default=runner.REBUILD_BATCH_SIZE, show_default=True,
-              help="每个事务处理的事件数")
+@click.option("--batch-size", type=click.IntRange(min=1), default=Lazy("bpt.projections.views.runner:REBUILD_BATCH_SIZE"),
+              show_default=True, help="每个事务处理的事件数")
 @db_option
 @click.pass_context
 def rebuild(ctx, view, batch_size, db) -> None:
     """从零重建视图 VIEW（execution、indicators、scores；默认全部；得分视图随之重算）。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bpt.projections.views import runner
+
     bpt = session(ctx)
     names = runner.view_names([view] if view else None)
     started = time.perf_counter()
@@ -56,11 +60,13 @@ def rebuild(ctx, view, batch_size, db) -> None:
 
 
 @projections.command("run")
-@click.option("--batch-size", type=click.IntRange(min=1), default=runner.BATCH_SIZE, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=Lazy("bpt.projections.views.runner:BATCH_SIZE"), show_default=True)
 @db_option
 @click.pass_context
 def run(ctx, batch_size, db) -> None:
     """持续更新视图（PostgreSQL 用 LISTEN/NOTIFY，SQLite 轮询）；Ctrl-C 退出。"""
+    from bpt.projections.views import runner
+
     bpt = session(ctx)
     stop = threading.Event()
     click.echo(f"投影进程已启动：{bpt.db.url}（Ctrl-C 退出）")

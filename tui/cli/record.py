@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
 from bpt.domain.calendar import clamp_to_year, parse_date
-from bpt.domain.department import BASIC_DATA
 from bpt.domain.money import fmt_yuan, parse_amount, parse_number, parse_quantity
-from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.values import CURRENT, FUNDING_SOURCES, GRADES, PROJECT_KINDS, PROJECT_SPENDING, QUALITATIVE, Target
-from bpt.projections.schema import init_database
-from bpt.tui.cli.base import cli, db_option, echo_json, json_option, operator_of, operator_option, session, year_option
+from bpt.tui.cli.base import (LazyChoice, cli, db_option, echo_json, json_option, operator_of, operator_option, session,
+                              year_option)
+
+if TYPE_CHECKING:
+    from bpt.domain.project import ProjectYear
 
 # Options shared by the verbs that record a budget document.
 _SOURCE = click.option("--source", default=CURRENT, show_default=True, help="资金来源：" + "|".join(FUNDING_SOURCES))
@@ -38,6 +40,8 @@ def _recorded(what: str, p: ProjectYear) -> None:
 @click.pass_context
 def init(ctx: click.Context, db: str | None) -> None:
     """创建数据库结构（可重复执行）。"""
+    from bpt.projections.schema import init_database
+
     s = session(ctx)
     init_database(s.db)
     click.echo(f"数据库已就绪：{s.db.url}")
@@ -82,7 +86,7 @@ def dept_staff(ctx, code, year, staff_quota, staff_actual, operator, db) -> None
 
 @dept.command("data")
 @click.argument("code")
-@click.argument("key", type=click.Choice(list(BASIC_DATA)))
+@click.argument("key", type=LazyChoice("bpt.domain.department:BASIC_DATA"))
 @click.argument("amount")
 @year_option
 @click.option("--date", "on", required=True, help="数据日期")
@@ -92,6 +96,8 @@ def dept_staff(ctx, code, year, staff_quota, staff_actual, operator, db) -> None
 @click.pass_context
 def dept_data(ctx, code, key, amount, year, on, origin, operator, db) -> None:
     """记录部门整体评价基础数据（三公经费、公用经费、固定资产等，金额）。"""
+    from bpt.domain.department import BASIC_DATA
+
     value = parse_amount(amount, BASIC_DATA[key], allow_zero=True)
     session(ctx).app.record_basic_data(code, year, key, value, source=origin, operator=operator_of(operator),
                                        on=parse_date(on))

@@ -5,21 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from bpt.domain.calendar import parse_date
 from bpt.domain.refusal import Refusal
-from bpt.projections.audit.explain import FIGURES
-from bpt.projections.audit.explain import explain as compute_explain
-from bpt.projections.audit.history import history as compute_history
-from bpt.projections.reports.render_md import render_md
-from bpt.projections.reports.body import build_report
-from bpt.projections.reports.snapshots import close as issue
-from bpt.projections.audit.verify import verify as compute_verify
-from bpt.tui.cli.base import cli, db_option, echo_json, json_option, operator_of, operator_option, session, year_option
-from bpt.tui.render import to_text
+from bpt.tui.cli.base import (LazyChoice, cli, db_option, echo_json, json_option, operator_of, operator_option, session,
+                              year_option)
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 FORMATS = ("json", "md", "xlsx", "docx")
 UNITS = ("万元", "元")
@@ -53,6 +49,8 @@ _DEPT_RUBRIC = click.option("--dept-rubric", default=None, help="部门整体评
 @click.pass_context
 def close(ctx, dept, year, rubric, dept_rubric, operator, as_json, db) -> None:
     """年终：出具部门年度绩效自评（快照事件）；输出快照编号。"""
+    from bpt.projections.reports.snapshots import close as issue
+
     done = issue(session(ctx), dept, year, operator=operator_of(operator), rubric=rubric, dept_rubric=dept_rubric)
     if as_json:
         echo_json(done)
@@ -76,6 +74,9 @@ def close(ctx, dept, year, rubric, dept_rubric, operator, as_json, db) -> None:
 @click.pass_context
 def report(ctx, dept, year, fmt, output, unit, snapshot, live, rubric, dept_rubric, db) -> None:
     """绩效自评表：最新快照，或尚未出具时的实时数据（标注“未正式出具”）。"""
+    from bpt.projections.reports.body import build_report
+    from bpt.projections.reports.render_md import render_md
+
     doc = build_report(session(ctx), dept, year, snapshot=snapshot, live=live, rubric=rubric, dept_rubric=dept_rubric)
     if fmt in ("json", "md"):
         text = render_md(doc, unit) if fmt == "md" else None  # render_md needs no file-format library
@@ -89,7 +90,6 @@ def report(ctx, dept, year, fmt, output, unit, snapshot, live, rubric, dept_rubr
             echo_json(doc)
         return
     path = output or f"{dept}-{year}-绩效自评.{fmt}"
-    # Imported here: openpyxl and python-docx take a noticeable share of every bpt start-up.
     if fmt == "xlsx":
         from bpt.projections.reports.render_xlsx import write_xlsx as write
     else:
@@ -104,7 +104,7 @@ def _json_text(doc) -> str:
 
 @cli.command("explain")
 @click.argument("project")
-@click.argument("figure", type=click.Choice(list(FIGURES)))
+@click.argument("figure", type=LazyChoice("bpt.projections.audit.explain:FIGURES"))
 @year_option
 @click.option("--as-of", "as_of", default=None, help="截至生效日期 YYYY-MM-DD")
 @click.option("--known-at", "known_at", default=None, help="只看此时已记录的事件（YYYY-MM-DD 指当天结束，或带时刻）")
@@ -114,6 +114,8 @@ def _json_text(doc) -> str:
 @click.pass_context
 def explain(ctx, project, figure, year, as_of, known_at, snapshot, as_json, db) -> None:
     """解释一个数字：产生它的事件、每步之后的累计值、所用规则。"""
+    from bpt.projections.audit.explain import explain as compute_explain
+
     doc = compute_explain(session(ctx), year, project, figure,
                           as_of=parse_date(as_of, "--as-of") if as_of else None,
                           known_at=parse_moment(known_at, "--known-at") if known_at else None, snapshot=snapshot)
@@ -124,6 +126,8 @@ def explain(ctx, project, figure, year, as_of, known_at, snapshot, as_json, db) 
 
 
 def _event_table(title: str, rows: list[dict], with_value: bool) -> Table:
+    from rich.table import Table
+
     t = Table(title=title)
     for h in ("位置", "类型", "生效日期", "记录时间", "经办人", "文号/凭证", "金额", *(("累计值",) if with_value else ()), "说明"):
         t.add_column(h, justify="right" if h in ("位置", "金额", "累计值") else "left", overflow="fold")
@@ -136,6 +140,8 @@ def _event_table(title: str, rows: list[dict], with_value: bool) -> Table:
 
 
 def explain_text(doc: dict) -> str:
+    from bpt.tui.render import to_text
+
     head = (f"{doc['project']} {doc['name']}（{doc['year']} 年度）{doc['label']} = {doc['value'] or '不可计算'}"
             f"｜截至生效日期 {doc['as_of']}"
             + (f"｜记录截至 {doc['known_at']}" if doc["known_at"] else "")
@@ -157,6 +163,8 @@ def explain_text(doc: dict) -> str:
 @click.pass_context
 def verify(ctx, as_json, db) -> None:
     """按事件重算每一份已出具的自评并核对哈希，检查事件库哈希链；有问题时退出码为 1。"""
+    from bpt.projections.audit.verify import verify as compute_verify
+
     doc = compute_verify(session(ctx))
     if as_json:
         echo_json(doc)
@@ -207,6 +215,9 @@ def verify_text(doc: dict) -> str:
 @click.pass_context
 def history(ctx, project, operator, since, recorded_since, types, year, as_json, db) -> None:
     """事件日志（可按项目、经办人、日期、类型筛选）。"""
+    from bpt.projections.audit.history import history as compute_history
+    from bpt.tui.render import to_text
+
     since_moment = None
     if recorded_since:
         raw = recorded_since.strip()

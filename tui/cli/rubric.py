@@ -9,19 +9,15 @@ import json
 import sys
 from io import StringIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
 
-from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, RubricError, builtin_rubric, builtin_rubric_names
-from bpt.domain.rubric.formula import fmt_number
-from bpt.domain.rubric.loader import load_rubric_file
-from bpt.domain.rubric.model import PROJECT, QuantitativeRule
-from bpt.domain.rubric.project import OVERACHIEVED
-from bpt.domain.rubric.rules import FormulaRule
-from bpt.tui.cli.base import cli, db_option, operator_of, operator_option, session, year_option
+from bpt.tui.cli.base import Lazy, cli, db_option, operator_of, operator_option, session, year_option
+
+if TYPE_CHECKING:
+    from bpt.domain.rubric import Rubric, RubricError
+    from bpt.domain.rubric.model import QuantitativeRule
 
 KIND_WORDS = {"project": "项目支出绩效自评", "department": "部门整体支出绩效自评"}
 
@@ -40,6 +36,11 @@ def rubric() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 def check(file: str) -> None:
     """检查评分规则文件 FILE；有误时指出行号与字段。"""
+    from bpt.domain.rubric import RubricError, load_rubric_file
+    from bpt.domain.rubric.formula import fmt_number
+    from bpt.domain.rubric.model import PROJECT
+    from bpt.domain.rubric.project import OVERACHIEVED
+
     try:
         r = load_rubric_file(file)
     except RubricError as e:
@@ -62,6 +63,8 @@ def check(file: str) -> None:
 
 def _resolve(name: str) -> Rubric:
     """A shipped rubric by name, or a rubric file by path."""
+    from bpt.domain.rubric import RubricError, builtin_rubric, builtin_rubric_names, load_rubric_file
+
     try:
         if name in builtin_rubric_names() or not Path(name).exists():
             return builtin_rubric(name)
@@ -72,7 +75,7 @@ def _resolve(name: str) -> Rubric:
 
 
 @rubric.command("show")
-@click.argument("name", required=False, default=DEFAULT_PROJECT_RUBRIC)
+@click.argument("name", required=False, default=Lazy("bpt.domain.rubric.loader:DEFAULT_PROJECT_RUBRIC"))
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 文档")
 def show(name: str, as_json: bool) -> None:
     """以表格显示评分规则 NAME（内置规则名或文件路径；默认为项目默认规则）。"""
@@ -100,6 +103,10 @@ def adopt(ctx: click.Context, dept: str, name: str, year: int, operator: str | N
 
 def rubric_document(r: Rubric) -> dict:
     """The rubric as JSON: numbers as decimal strings, formulas as their text."""
+    from bpt.domain.rubric.model import PROJECT
+    from bpt.domain.rubric.project import OVERACHIEVED
+    from bpt.domain.rubric.rules import FormulaRule
+
     doc = {"name": r.name, "title": r.title, "kind": r.kind, "basis": r.basis, "hash": r.content_hash,
            "total": str(r.total), "grades": [{"grade": g.grade, "min": str(g.min)} for g in r.grades],
            "levels": [{"name": lv.name, "weight": str(lv.weight),
@@ -143,6 +150,13 @@ def _rule_name(r: Rubric, comparison: str, level2: str) -> str:
 
 
 def render_rubric(r: Rubric) -> str:
+    from rich.console import Console, Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from bpt.domain.rubric.formula import fmt_number
+    from bpt.domain.rubric.model import PROJECT
+
     head = Text(f"{r.title}\n名称 {r.name} · {KIND_WORDS[r.kind]} · 总分 {fmt_number(r.total)}", style="bold")
     parts = [head] + (_project_tables(r) if r.kind == PROJECT else _department_tables(r))
     grades = Table(title="评价等次")
@@ -158,6 +172,13 @@ def render_rubric(r: Rubric) -> str:
 
 
 def _project_tables(r: Rubric) -> list:
+    from rich.table import Table
+    from rich.text import Text
+
+    from bpt.domain.rubric.formula import fmt_number
+    from bpt.domain.rubric.project import OVERACHIEVED
+    from bpt.domain.rubric.rules import FormulaRule
+
     ex = r.execution
     levels = Table(title="指标层级与分值")
     for h in ("一级指标", "分值", "二级指标 / 规则"):
@@ -196,6 +217,10 @@ def _project_tables(r: Rubric) -> list:
 
 
 def _department_tables(r: Rubric) -> list:
+    from rich.table import Table
+
+    from bpt.domain.rubric.formula import fmt_number
+
     table = Table(title="计分表", show_lines=True, expand=True)
     for h, ratio in (("一级指标", None), ("二级指标", None), ("三级指标", 2), ("分值", None), ("指标值", 3),
                      ("计分规则", 4)):
@@ -223,5 +248,7 @@ def _department_tables(r: Rubric) -> list:
 
 
 def _not_applicable(i) -> str:
+    from bpt.domain.rubric.formula import fmt_number
+
     what = "满分" if i.not_applicable_score is None else f"{fmt_number(i.not_applicable_score)} 分"
     return f"；{i.not_applicable_if.text} 时不适用，按{what}计"

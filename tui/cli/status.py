@@ -7,10 +7,7 @@ from datetime import date
 import click
 
 from bpt.domain.calendar import parse_date
-from bpt.projections.views.queries import Thresholds
-from bpt.projections.views.status import status as compute_status
 from bpt.tui.cli.base import cli, db_option, echo_json, json_option, session, year_option
-from bpt.tui.render import status_table
 
 
 @cli.command("status")
@@ -25,6 +22,10 @@ from bpt.tui.render import status_table
 @click.pass_context
 def status(ctx, dept, year, as_of, red_below, yellow_below, as_json, db) -> None:
     """各项目预算执行与实时得分。"""
+    from bpt.projections.views.queries import Thresholds
+    from bpt.projections.views.status import status as compute_status
+    from bpt.tui.render import status_table
+
     when = parse_date(as_of, "截至日期") if as_of else min(date.today(), date(year, 12, 31))
     doc = compute_status(session(ctx), year, when, dept, Thresholds.parse(red_below, yellow_below))
     if as_json:

@@ -8,7 +8,6 @@ from datetime import date
 import click
 
 from bpt.domain.calendar import parse_date
-from bpt.projections.views.runner import catch_up
 from bpt.tui.cli.base import cli, db_option, operator_option, session, year_option
 
 
@@ -20,6 +19,7 @@ from bpt.tui.cli.base import cli, db_option, operator_option, session, year_opti
 @click.pass_context
 def tui(ctx, year, as_of, operator, db) -> None:
     """终端界面：预算执行总览、项目明细、录入表单，其他人记录时实时更新。"""
+    from bpt.projections.views.runner import catch_up
     from bpt.tui.app import BptApp  # textual loads only for this verb
 
     when = parse_date(as_of, "截至日期") if as_of else min(date.today(), date(year, 12, 31))
