@@ -11,6 +11,7 @@ from typing import Any
 from bpt.domain.department import DepartmentYear
 from bpt.domain.ledger import department_id
 from bpt.projections.audit.integrity import check_chains
+from bpt.projections.audit.rules import check_rules
 from bpt.projections.reports.body import (
     build_body,
     content_hash,
@@ -23,7 +24,8 @@ from bpt.projections.store.service import Bpt
 
 
 def verify(bpt: Bpt) -> dict:
-    """Re-derive every issued self-assessment and check the event store's hash chains.
+    """Re-derive every issued self-assessment, check the event store's hash chains and replay the
+    commands' rules over every event (``bpt.projections.audit.rules``).
 
     ``problems`` lists each difference (department, snapshot, project, figure, issued vs
     re-derived) and each chain problem; ``snapshots`` what was checked, with the number of
@@ -45,8 +47,10 @@ def verify(bpt: Bpt) -> dict:
                         "version": e.version, "position": e.position, "hash": e.content_hash, "ok": not found,
                         "late_events": _late_count(bpt, e)})
     chains = _chain_problems(bpt)
-    problems += chains
-    return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "problems": problems}
+    rules = [{"check": "rules", **p} for p in check_rules(bpt)]
+    problems += chains + rules
+    return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "rule_problems": len(rules),
+            "problems": problems}
 
 
 def _chain_problems(bpt: Bpt) -> list[dict]:

@@ -186,12 +186,15 @@ def verify_text(doc: dict) -> str:
                                          f"数字 {p['figure']}" if p["figure"] else "") if x)
             values = f"：出具 {_short(p['issued'])}，重算 {_short(p['rederived'])}" if p["figure"] else ""
             lines.append(f"问题：{p['dept']} {p['year']} 年度快照 {p['snapshot']}｜{where or '整体'}｜{p['problem']}{values}")
+        elif p["check"] == "rules":
+            lines.append(f"问题：规则｜{p['kind'] or ''} {p['key'] or p['aggregate']} 版本 {p['version']} 位置 {p['position']}"
+                         f" {p['type']}：{p['detail']}")
         else:
             lines.append(f"问题：哈希链｜{p.get('kind') or ''} {p.get('key') or p.get('aggregate') or ''}"
                          f" 版本 {p.get('version')} 位置 {p.get('position')} {p.get('type') or ''}：{p.get('detail')}")
     if not doc["snapshots"]:
         lines.append("尚无已出具的自评快照。")
-    lines.append("核对通过：所有快照可由事件重算，哈希链完整。" if doc["ok"] else f"核对未通过：{len(doc['problems'])} 个问题。")
+    lines.append("核对通过：所有快照可由事件重算，哈希链完整，每个事件都符合其命令的规则。" if doc["ok"] else f"核对未通过：{len(doc['problems'])} 个问题。")
     return "\n".join(lines)
 
 
