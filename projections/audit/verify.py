@@ -10,6 +10,7 @@ from typing import Any
 
 from bpt.domain.department import DepartmentYear
 from bpt.domain.ledger import department_id
+from bpt.projections.audit.guards import check_guards, check_stamps
 from bpt.projections.audit.integrity import check_chains
 from bpt.projections.audit.rules import check_rules
 from bpt.projections.reports.body import (
@@ -25,7 +26,8 @@ from bpt.projections.store.service import Bpt
 
 def verify(bpt: Bpt) -> dict:
     """Re-derive every issued self-assessment, check the event store's hash chains and replay the
-    commands' rules over every event (``bpt.projections.audit.rules``).
+    commands' rules over every event (``bpt.projections.audit.rules``), check the database's guards
+    and the server's stamps (``bpt.projections.audit.guards``).
 
     ``problems`` lists each difference (department, snapshot, project, figure, issued vs
     re-derived) and each chain problem; ``snapshots`` what was checked, with the number of
@@ -48,9 +50,10 @@ def verify(bpt: Bpt) -> dict:
                         "late_events": _late_count(bpt, e)})
     chains = _chain_problems(bpt)
     rules = [{"check": "rules", **p} for p in check_rules(bpt)]
-    problems += chains + rules
+    guards = [{"check": "guards", **p} for p in check_guards(bpt)] + [{"check": "stamps", **p} for p in check_stamps(bpt)]
+    problems += chains + rules + guards
     return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "rule_problems": len(rules),
-            "problems": problems}
+            "guard_problems": len(guards), "problems": problems}
 
 
 def _chain_problems(bpt: Bpt) -> list[dict]:

@@ -17,6 +17,8 @@ PostgreSQL:
   serialise inserts and PostgreSQL requires UPDATE, DELETE or TRUNCATE privilege for that
   lock mode; the trigger refuses the UPDATE itself. No DELETE, no TRUNCATE.
 - ``bpt_reviewer`` (NOLOGIN): SELECT on every table and view of the schema, nothing else.
+- ``bpt_event_stamps`` (``stamp_events``): an AFTER INSERT trigger on ``bpt_events`` records, for
+  each notification id, the session login and the server's clock; both roles only read it.
 Creating roles needs a superuser or CREATEROLE; without it (and when the roles do not exist
 yet) the triggers are still installed and the grants skipped: the returned dict says so.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 
 from bpt.projections.store.database import Database
+from bpt.projections.store.stamps import STAMPS_TABLE
 
 APP_ROLE = "bpt_app"
 REVIEWER_ROLE = "bpt_reviewer"
@@ -83,6 +86,7 @@ def _protect_postgres(db: Database) -> dict:
                          f"FOR EACH ROW EXECUTE FUNCTION {schema}.bpt_refuse_change()")
             conn.execute(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {qualified} "
                          f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.bpt_refuse_change()")
+        stamp_events(conn, schema)
         may_create = conn.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()[0]
         if may_create:
             for role in (APP_ROLE, REVIEWER_ROLE):
@@ -94,9 +98,11 @@ def _protect_postgres(db: Database) -> dict:
             conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
         if APP_ROLE in existing:
             _grant_app(conn, schema)
+            grant_stamps(conn, schema, APP_ROLE)
         if REVIEWER_ROLE in existing:
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {REVIEWER_ROLE}")
             conn.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {REVIEWER_ROLE}")
+            grant_stamps(conn, schema, REVIEWER_ROLE)
     return {"triggers": list(PG_EVENT_TABLES), "roles": sorted(existing)}
 
 
@@ -111,3 +117,43 @@ def _grant_app(conn, schema: str) -> None:
     # UPDATE stays on bpt_events for the library's EXCLUSIVE table lock (see the docstring).
     conn.execute(f"REVOKE DELETE, TRUNCATE ON {events} FROM {APP_ROLE}")
     conn.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {snapshots} FROM {APP_ROLE}")
+
+
+# -- server stamps (issue 25): who and when, as the database saw it ------------------------
+
+# SECURITY DEFINER: the stamp is written with the owner's rights, which no app login holds;
+# session_user is the login that connected (SET ROLE does not change it), clock_timestamp()
+# the server's clock at the insert.
+_PG_STAMP = """
+CREATE TABLE IF NOT EXISTS {schema}.bpt_event_stamps (
+    notification_id bigint PRIMARY KEY,
+    login text NOT NULL,
+    stamped_at timestamptz NOT NULL
+);
+CREATE OR REPLACE FUNCTION {schema}.bpt_stamp_event() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO {schema}.bpt_event_stamps (notification_id, login, stamped_at)
+        VALUES (NEW.notification_id, session_user, clock_timestamp());
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER bpt_events_stamp AFTER INSERT ON {schema}.bpt_events
+    FOR EACH ROW EXECUTE FUNCTION {schema}.bpt_stamp_event();
+CREATE OR REPLACE TRIGGER bpt_event_stamps_append_only BEFORE UPDATE OR DELETE ON {schema}.bpt_event_stamps
+    FOR EACH ROW EXECUTE FUNCTION {schema}.bpt_refuse_change();
+CREATE OR REPLACE TRIGGER bpt_event_stamps_no_truncate BEFORE TRUNCATE ON {schema}.bpt_event_stamps
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.bpt_refuse_change();
+"""
+
+
+def stamp_events(conn, schema: str) -> None:
+    """Every row inserted into ``bpt_events`` gets a stamp (login, server time) written by the
+    server; the stamps table is append-only like the events (needs ``bpt_refuse_change``)."""
+    conn.execute(_PG_STAMP.format(schema=schema))
+    conn.execute(f"REVOKE ALL ON FUNCTION {schema}.bpt_stamp_event() FROM PUBLIC")
+
+
+def grant_stamps(conn, schema: str, role: str) -> None:
+    """The stamps are read by everyone who reads the log, written by nobody but the trigger."""
+    conn.execute(f"REVOKE ALL ON {schema}.{STAMPS_TABLE} FROM {role}")
+    conn.execute(f"GRANT SELECT ON {schema}.{STAMPS_TABLE} TO {role}")

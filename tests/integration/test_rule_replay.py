@@ -35,7 +35,7 @@ def forge(bpt, code: str, event_class: type, **fields) -> int:
     ``apply``, which a reversal of nothing would break); returns its position."""
     app = bpt.app
     p = app.project(YEAR, code)
-    fields = {"operator": "局长", **fields, "timestamp": event_class.create_timestamp()}
+    fields = {"operator": "局长", "timestamp": event_class.create_timestamp(), **fields}
     fields["chain"] = link(p.chain, event_class.__name__, dict(fields, originator_id=p.id,
                                                                    originator_version=p.version + 1))
     event = event_class(originator_id=p.id, originator_version=p.version + 1, **fields)
