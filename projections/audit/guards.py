@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from bpt.projections.store.security import (
     APP_ROLE,
+    JOB_TABLE,
     PG_EVENT_TABLES,
     REVIEWER_ROLE,
     SQLITE_EVENT_TABLES,
@@ -29,7 +30,6 @@ from bpt.projections.store.service import Bpt
 from bpt.projections.store.stamps import STAMPS_TABLE, has_stamps
 
 CLOCK_SKEW = timedelta(minutes=5)
-JOB_TABLE = "bpt_jobs"
 
 # Trigger name -> its table, as security.py installs them.
 _PG_TRIGGERS = {
@@ -88,6 +88,11 @@ def _pg_guards(bpt: Bpt) -> list[dict]:
             if (role in roles and conn.execute("SELECT to_regclass(%s)", [qualified]).fetchone()[0] is not None
                     and conn.execute("SELECT has_table_privilege(%s, %s, %s)", [role, qualified, privilege]).fetchone()[0]):
                 found.append(_guard(f"{role}:{table}", f"角色 {role} 对 {table} 有 {privilege} 权限（不应有）"))
+        if REVIEWER_ROLE in roles and conn.execute(
+                "SELECT CASE WHEN to_regclass(%s) IS NULL THEN false "
+                "ELSE has_column_privilege(%s, %s, 'args', 'SELECT') END",
+                [f"{schema}.{JOB_TABLE}", REVIEWER_ROLE, f"{schema}.{JOB_TABLE}"]).fetchone()[0]:
+            found.append(_guard(f"{REVIEWER_ROLE}:{JOB_TABLE}.args", f"角色 {REVIEWER_ROLE} 能读取作业参数（不应能）"))
         definer = conn.execute("SELECT p.prosecdef FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                                "WHERE n.nspname = %s AND p.proname = 'bpt_stamp_event'", [schema]).fetchone()
         if definer is None or not definer[0]:

@@ -17,6 +17,7 @@ PostgreSQL:
   serialise inserts and PostgreSQL requires UPDATE, DELETE or TRUNCATE privilege for that
   lock mode; the trigger refuses the UPDATE itself. No DELETE, no TRUNCATE.
 - ``bpt_reviewer`` (NOLOGIN): SELECT on every table and view of the schema, nothing else.
+- the reviewer reads every column of ``bpt_jobs`` but ``args`` (``hide_job_args``);
 - ``bpt_event_stamps`` (``stamp_events``): an AFTER INSERT trigger on ``bpt_events`` records, for
   each notification id, the session login and the server's clock; both roles only read it.
 Creating roles needs a superuser or CREATEROLE; without it (and when the roles do not exist
@@ -103,6 +104,7 @@ def _protect_postgres(db: Database) -> dict:
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {REVIEWER_ROLE}")
             conn.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {REVIEWER_ROLE}")
             grant_stamps(conn, schema, REVIEWER_ROLE)
+            hide_job_args(conn, schema)
     return {"triggers": list(PG_EVENT_TABLES), "roles": sorted(existing)}
 
 
@@ -157,3 +159,18 @@ def grant_stamps(conn, schema: str, role: str) -> None:
     """The stamps are read by everyone who reads the log, written by nobody but the trigger."""
     conn.execute(f"REVOKE ALL ON {schema}.{STAMPS_TABLE} FROM {role}")
     conn.execute(f"GRANT SELECT ON {schema}.{STAMPS_TABLE} TO {role}")
+
+
+# -- job arguments (issue 25): the reviewer sees what ran, not with which arguments ---------
+
+JOB_TABLE = "bpt_jobs"
+JOB_VISIBLE = ("id", "kind", "state", "attempts", "done", "total", "result", "error", "started_at", "updated_at")
+
+
+def hide_job_args(conn, schema: str) -> None:
+    """Column privileges on the job log: every column but ``args`` for the reviewer role."""
+    table = f"{schema}.{JOB_TABLE}"
+    if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0] is None:
+        return
+    conn.execute(f"REVOKE SELECT ON {table} FROM {REVIEWER_ROLE}")
+    conn.execute(f"GRANT SELECT ({', '.join(JOB_VISIBLE)}) ON {table} TO {REVIEWER_ROLE}")

@@ -40,7 +40,7 @@ def init(ctx: click.Context, db: str | None) -> None:
     """创建数据库结构（可重复执行）。"""
     s = session(ctx)
     init_database(s.db)
-    click.echo(f"数据库已就绪：{s.db.url}")
+    click.echo(f"数据库已就绪：{s.db.public_url}")
 
 
 @cli.group("dept")
