@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from bpt.projections.store.security import (
     APP_ROLE,
+    CHECKPOINTS_TABLE,
     JOB_TABLE,
     PG_EVENT_TABLES,
     REVIEWER_ROLE,
@@ -36,13 +37,15 @@ _PG_TRIGGERS = {
     **{f"{t}_append_only": t for t in PG_EVENT_TABLES}, **{f"{t}_no_truncate": t for t in PG_EVENT_TABLES},
     "bpt_events_stamp": "bpt_events", f"{STAMPS_TABLE}_append_only": STAMPS_TABLE,
     f"{STAMPS_TABLE}_no_truncate": STAMPS_TABLE,
+    f"{CHECKPOINTS_TABLE}_append_only": CHECKPOINTS_TABLE, f"{CHECKPOINTS_TABLE}_no_truncate": CHECKPOINTS_TABLE,
 }
 # (role, table, privilege) that must NOT be held. bpt_app keeps UPDATE on bpt_events (the
 # library's table lock needs it; the trigger refuses the UPDATE itself).
 _FORBIDDEN = [
     (APP_ROLE, "bpt_events", "DELETE"), (APP_ROLE, "bpt_events", "TRUNCATE"),
     *((APP_ROLE, "bpt_snapshots", p) for p in ("UPDATE", "DELETE", "TRUNCATE")),
-    *((role, STAMPS_TABLE, p) for role in (APP_ROLE, REVIEWER_ROLE) for p in ("INSERT", "UPDATE", "DELETE", "TRUNCATE")),
+    *((role, table, p) for table in (STAMPS_TABLE, CHECKPOINTS_TABLE) for role in (APP_ROLE, REVIEWER_ROLE)
+      for p in ("INSERT", "UPDATE", "DELETE", "TRUNCATE")),
     *((REVIEWER_ROLE, t, p) for t in PG_EVENT_TABLES for p in ("INSERT", "UPDATE", "DELETE", "TRUNCATE")),
 ]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from bpt.domain.department import DepartmentYear
 from bpt.domain.ledger import department_id
+from bpt.projections.audit.checkpoint import compare, latest_checkpoint
 from bpt.projections.audit.guards import check_guards, check_stamps
 from bpt.projections.audit.integrity import check_chains
 from bpt.projections.audit.rules import check_rules
@@ -24,10 +25,11 @@ from bpt.projections.store.facts import department_state
 from bpt.projections.store.service import Bpt
 
 
-def verify(bpt: Bpt) -> dict:
+def verify(bpt: Bpt, against: dict | None = None) -> dict:
     """Re-derive every issued self-assessment, check the event store's hash chains and replay the
     commands' rules over every event (``bpt.projections.audit.rules``), check the database's guards
-    and the server's stamps (``bpt.projections.audit.guards``).
+    and the server's stamps (``bpt.projections.audit.guards``), and compare the chain heads with
+    ``against`` (a checkpoint document) or the server's latest checkpoint (``...audit.checkpoint``).
 
     ``problems`` lists each difference (department, snapshot, project, figure, issued vs
     re-derived) and each chain problem; ``snapshots`` what was checked, with the number of
@@ -51,9 +53,18 @@ def verify(bpt: Bpt) -> dict:
     chains = _chain_problems(bpt)
     rules = [{"check": "rules", **p} for p in check_rules(bpt)]
     guards = [{"check": "guards", **p} for p in check_guards(bpt)] + [{"check": "stamps", **p} for p in check_stamps(bpt)]
-    problems += chains + rules + guards
+    anchor = against or latest_checkpoint(bpt)
+    anchored = [{"check": "checkpoint", **p} for p in compare(bpt, anchor)] if anchor else []
+    problems += chains + rules + guards + anchored
     return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "rule_problems": len(rules),
-            "guard_problems": len(guards), "problems": problems}
+            "guard_problems": len(guards), "checkpoint": _anchor_summary(anchor), "problems": problems}
+
+
+def _anchor_summary(anchor: dict | None) -> dict | None:
+    """Which checkpoint the store was compared with (``--against FILE``, else the server's latest)."""
+    if anchor is None:
+        return None
+    return {k: anchor.get(k) for k in ("checkpoint", "taken_at", "login", "position")} | {"heads": len(anchor["heads"])}
 
 
 def _chain_problems(bpt: Bpt) -> list[dict]:

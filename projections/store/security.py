@@ -17,6 +17,8 @@ PostgreSQL:
   serialise inserts and PostgreSQL requires UPDATE, DELETE or TRUNCATE privilege for that
   lock mode; the trigger refuses the UPDATE itself. No DELETE, no TRUNCATE.
 - ``bpt_reviewer`` (NOLOGIN): SELECT on every table and view of the schema, nothing else.
+- ``bpt_checkpoints`` (``install_checkpoints``): ``bpt_checkpoint()`` (SECURITY DEFINER) appends
+  the heads of every chain as the server computes them; both roles read, the app may call it;
 - the reviewer reads every column of ``bpt_jobs`` but ``args`` (``hide_job_args``);
 - ``bpt_event_stamps`` (``stamp_events``): an AFTER INSERT trigger on ``bpt_events`` records, for
   each notification id, the session login and the server's clock; both roles only read it.
@@ -88,6 +90,7 @@ def _protect_postgres(db: Database) -> dict:
             conn.execute(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {qualified} "
                          f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.bpt_refuse_change()")
         stamp_events(conn, schema)
+        install_checkpoints(conn, schema)
         may_create = conn.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()[0]
         if may_create:
             for role in (APP_ROLE, REVIEWER_ROLE):
@@ -100,11 +103,13 @@ def _protect_postgres(db: Database) -> dict:
         if APP_ROLE in existing:
             _grant_app(conn, schema)
             grant_stamps(conn, schema, APP_ROLE)
+            grant_checkpoints(conn, schema, APP_ROLE, may_take=True)
         if REVIEWER_ROLE in existing:
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {REVIEWER_ROLE}")
             conn.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {REVIEWER_ROLE}")
             grant_stamps(conn, schema, REVIEWER_ROLE)
             hide_job_args(conn, schema)
+            grant_checkpoints(conn, schema, REVIEWER_ROLE, may_take=False)
     return {"triggers": list(PG_EVENT_TABLES), "roles": sorted(existing)}
 
 
@@ -174,3 +179,47 @@ def hide_job_args(conn, schema: str) -> None:
         return
     conn.execute(f"REVOKE SELECT ON {table} FROM {REVIEWER_ROLE}")
     conn.execute(f"GRANT SELECT ({', '.join(JOB_VISIBLE)}) ON {table} TO {REVIEWER_ROLE}")
+
+
+# -- checkpoints (issue 25): chain heads anchored by the server ------------------------------
+
+CHECKPOINTS_TABLE = "bpt_checkpoints"
+
+_PG_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS {schema}.bpt_checkpoints (
+    id bigserial PRIMARY KEY,
+    taken_at timestamptz NOT NULL,
+    login text NOT NULL,
+    position bigint NOT NULL,
+    heads jsonb NOT NULL
+);
+CREATE OR REPLACE FUNCTION {schema}.bpt_checkpoint() RETURNS bigint LANGUAGE sql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH h AS (
+        SELECT DISTINCT ON (originator_id) originator_id, originator_version AS v, notification_id AS n,
+               convert_from(state, 'UTF8')::jsonb ->> 'chain' AS chain
+        FROM {schema}.bpt_events ORDER BY originator_id, originator_version DESC)
+    INSERT INTO {schema}.bpt_checkpoints (taken_at, login, position, heads)
+    SELECT clock_timestamp(), session_user, coalesce((SELECT max(n) FROM h), 0),
+           coalesce((SELECT jsonb_object_agg(originator_id::text, jsonb_build_array(v, chain)) FROM h), '{{}}'::jsonb)
+    RETURNING id
+$$;
+CREATE OR REPLACE TRIGGER bpt_checkpoints_append_only BEFORE UPDATE OR DELETE ON {schema}.bpt_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION {schema}.bpt_refuse_change();
+CREATE OR REPLACE TRIGGER bpt_checkpoints_no_truncate BEFORE TRUNCATE ON {schema}.bpt_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.bpt_refuse_change();
+"""
+
+
+def install_checkpoints(conn, schema: str) -> None:
+    """The checkpoint table and the server function that alone writes it."""
+    conn.execute(_PG_CHECKPOINTS.format(schema=schema))
+    conn.execute(f"REVOKE ALL ON FUNCTION {schema}.bpt_checkpoint() FROM PUBLIC")
+
+
+def grant_checkpoints(conn, schema: str, role: str, *, may_take: bool) -> None:
+    """Read the checkpoints; ``may_take``: call ``bpt_checkpoint()`` (never write the table)."""
+    conn.execute(f"REVOKE ALL ON {schema}.{CHECKPOINTS_TABLE} FROM {role}")
+    conn.execute(f"GRANT SELECT ON {schema}.{CHECKPOINTS_TABLE} TO {role}")
+    if may_take:
+        conn.execute(f"GRANT EXECUTE ON FUNCTION {schema}.bpt_checkpoint() TO {role}")

@@ -155,12 +155,15 @@ def explain_text(doc: dict) -> str:
 
 
 @cli.command("verify")
+@click.option("--against", default=None, help="与此检查点文件（bpt checkpoint -o 导出）比对各哈希链的链头")
 @json_option
 @db_option
 @click.pass_context
-def verify(ctx, as_json, db) -> None:
-    """按事件重算每一份已出具的自评并核对哈希，检查事件库哈希链；有问题时退出码为 1。"""
-    doc = compute_verify(session(ctx))
+def verify(ctx, against, as_json, db) -> None:
+    """按事件重算每一份已出具的自评并核对哈希，检查事件库哈希链、命令规则、数据库防护与检查点；有问题时退出码为 1。"""
+    from bpt.projections.audit.checkpoint import read_checkpoint
+
+    doc = compute_verify(session(ctx), read_checkpoint(against) if against else None)
     if as_json:
         echo_json(doc)
     else:
@@ -195,7 +198,7 @@ def verify_text(doc: dict) -> str:
             lines.append(f"问题：规则｜{p['kind'] or ''} {p['key'] or p['aggregate']} 版本 {p['version']} 位置 {p['position']}"
                          f" {p['type']}：{p['detail']}")
         else:
-            what = "服务器盖章" if p["check"] == "stamps" else "哈希链"
+            what = {"stamps": "服务器盖章", "checkpoint": "检查点"}.get(p["check"], "哈希链")
             lines.append(f"问题：{what}｜{p.get('kind') or ''} {p.get('key') or p.get('aggregate') or ''}"
                          f" 版本 {p.get('version')} 位置 {p.get('position')} {p.get('type') or ''}：{p.get('detail')}")
     if not doc["snapshots"]:
