@@ -55,7 +55,7 @@ def send(kind: str, db: Database, **args) -> dict:
         raise Refusal("作业", f"未知作业“{kind}”，可选：{'、'.join(actors)}")
     payload = {"db": jobs.db_arg(db), **args}
     if broker_url() is None:
-        return {"mode": "embedded", "state": "done", **jobs.run(kind, payload)}
+        return {"mode": "embedded", "state": "done", **jobs.run(kind, payload, db=db)}
     message = actors[kind].send(**payload)
     return {"mode": "queued", "state": "queued", "job": message.message_id, "kind": kind,
             "queue": message.queue_name}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bpt.domain.calendar import parse_date
 from bpt.domain.refusal import Refusal
-from bpt.projections.store.database import Database
+from bpt.projections.store.database import Database, with_configured_credentials
 from bpt.projections.imports import import_file as run_import
 from bpt.projections.store.job_log import JobLog
 from bpt.projections.views.runner import catch_up as run_catch_up
@@ -87,12 +87,15 @@ JOBS: dict[str, Job] = {
 
 
 def db_arg(db: Database) -> str:
-    """The database as a job argument: a SQLite path made absolute (the worker's cwd differs)."""
-    return db.url if db.is_postgres else os.path.abspath(db.sqlite_path)
+    """The database as a job argument: a SQLite path made absolute (the worker's cwd differs); a
+    PostgreSQL URL without its password (the job log, ``bpt jobs`` and the broker's messages carry
+    no secret: the worker connects with its own credentials)."""
+    return db.public_url if db.is_postgres else os.path.abspath(db.sqlite_path)
 
 
-def run(kind: str, args: dict, job_id: str | None = None) -> dict:
-    """Run one job in this process; ``args`` holds ``db`` and the job's own arguments.
+def run(kind: str, args: dict, job_id: str | None = None, db: Database | None = None) -> dict:
+    """Run one job in this process; ``args`` holds ``db`` and the job's own arguments. ``db``,
+    when the sender runs the job itself (embedded mode), is its own database with credentials.
 
     A Refusal (bad arguments, unknown project, …) is final: actors do not retry it.
     """
@@ -107,7 +110,7 @@ def run(kind: str, args: dict, job_id: str | None = None) -> dict:
         inspect.signature(job.function).bind(None, **params)
     except TypeError as e:
         raise Refusal("作业参数", f"{kind}：{e}") from None
-    bpt = bpt_for(db_url)
+    bpt = bpt_for(db.url if db is not None and db_arg(db) == db_url else with_configured_credentials(db_url))
     job_id = job_id or uuid.uuid4().hex
     with JobLog(bpt.db) as log:
         log.check()

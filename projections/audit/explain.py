@@ -34,6 +34,7 @@ from bpt.projections.store.eventlog import Logged, last_position, log_cached, ro
 from bpt.projections.store.facts import STRUCTURAL, department_state, effective_by, indicator_facts
 from bpt.projections.reports.body import find_snapshot, rubrics_in_force
 from bpt.projections.store.service import Bpt
+from bpt.projections.store.stamps import known_position, with_stamps
 from bpt.projections.store.gcpause import gc_paused
 
 BUDGET_RULE = "全年预算数 = 年初预算数 + 上年结转 + Σ追加 − Σ调减 + Σ调剂转入 − Σ调剂转出"
@@ -149,7 +150,9 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
     chosen = find_snapshot(bpt, dept, year, snapshot) if snapshot else None
     latest = chosen or find_snapshot(bpt, dept, year)
     cut = chosen.event.position if chosen else None
-    considered = upto(everything, cut, known_at)
+    # --known-at on the server's clock where the events are stamped (PostgreSQL), else the client's.
+    known_cut = known_position(bpt, known_at) if known_at else None
+    considered = upto(everything, cut, known_at) if known_cut is None else upto(everything, min(cut or known_cut, known_cut))
     if not considered:
         raise Refusal("--known-at", f"{known_at.isoformat()} 时项目 {project} 尚未登记，没有可解释的事件")
     rubric = rubrics_in_force(department_state(bpt, year, dept, cut))[0]
@@ -181,7 +184,8 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
         "position": considered[-1].position if known_at else last_position(bpt, pid, cut),
         "rubric": {"name": rubric.name, "hash": rubric.content_hash},
         "rule": _rule(figure, scored, rubric),
-        "events": events,
+        "known_at_clock": None if known_at is None else ("client" if known_cut is None else "server"),
+        "events": with_stamps(bpt, events),
         "late_snapshot": latest.event.snapshot if latest and not chosen else None,
     }
     if figure == "total_score":
@@ -191,7 +195,7 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
              "score": fmt_score(i.score) if i.score is not None else None, "explanation": i.explanation}
             for f, i in zip(running.indicators(), scored.indicators, strict=True)]
     if chosen:
-        doc.update(_against_snapshot(chosen, project, figure, everything, spec, keep))
+        doc.update(_against_snapshot(bpt, chosen, project, figure, everything, spec, keep))
     return doc
 
 
@@ -209,10 +213,11 @@ def _rule(figure: str, scored: ProjectScore | None, rubric: Rubric) -> str:
     return f"总分 = 执行率得分 + Σ指标得分 = {parts} = {fmt_score(scored.total)}（评分规则 {rubric.name}）"
 
 
-def _against_snapshot(chosen: Logged, project: str, figure: str, everything: list[Logged], spec: Figure,
+def _against_snapshot(bpt: Bpt, chosen: Logged, project: str, figure: str, everything: list[Logged], spec: Figure,
                       keep) -> dict:
     """What the snapshot says for the figure, and the events stored after it that move the figure."""
     issued = next((p for p in chosen.event.figures.get("projects", []) if p.get("project") == project), {})
     later = [row(x, project) for x in everything
              if x.position > chosen.event.position and isinstance(x.event, spec.events) and keep(x.event)]
-    return {"issued_value": issued.get(figure), "snapshot_position": chosen.event.position, "later_events": later}
+    return {"issued_value": issued.get(figure), "snapshot_position": chosen.event.position,
+            "later_events": with_stamps(bpt, later)}

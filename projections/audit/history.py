@@ -16,6 +16,7 @@ from bpt.domain.refusal import Refusal
 from bpt.projections.store.eventlog import LABELS, logs, row
 from bpt.projections.store.facts import department_state
 from bpt.projections.store.service import Bpt
+from bpt.projections.store.stamps import with_stamps
 
 TYPE_NAMES = {q.rpartition(".")[2] for q in LABELS}
 LABEL_TYPES = {text: q.rpartition(".")[2] for q, text in LABELS.items()}
@@ -47,8 +48,9 @@ def _aggregates(bpt: Bpt, year: int, project: str | None) -> dict[UUID, tuple[st
 
 
 def history(bpt: Bpt, year: int, project: str | None = None, operator: str | None = None, since: date | None = None,
-            types: Iterable[str] = (), recorded_since: datetime | None = None) -> dict:
-    """The CLI.md ``bpt history --json`` document, in event-store order."""
+            types: Iterable[str] = (), recorded_since: datetime | None = None, login: str | None = None) -> dict:
+    """The CLI.md ``bpt history --json`` document, in event-store order; each row also has the
+    server's ``login`` and ``server_recorded_at`` (PostgreSQL; None on SQLite), ``login`` filters on it."""
     wanted = event_types(types)
     keys = _aggregates(bpt, year, project)
     found = logs(bpt, keys)
@@ -66,7 +68,9 @@ def history(bpt: Bpt, year: int, project: str | None = None, operator: str | Non
                 continue
             rows.append({**row(x, code), "dept": dept})
     rows.sort(key=lambda r: r["position"])
+    rows = [r for r in with_stamps(bpt, rows) if login is None or r["login"] == login]
     return {"year": year, "filters": {"project": project, "operator": operator,
                                       "since": since.isoformat() if since else None, "types": sorted(wanted),
-                                      "recorded_since": recorded_since.isoformat() if recorded_since else None},
+                                      "recorded_since": recorded_since.isoformat() if recorded_since else None,
+                                      "login": login},
             "events": rows}

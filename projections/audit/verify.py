@@ -10,7 +10,10 @@ from typing import Any
 
 from bpt.domain.department import DepartmentYear
 from bpt.domain.ledger import department_id
+from bpt.projections.audit.checkpoint import compare, latest_checkpoint
+from bpt.projections.audit.guards import check_guards, check_stamps
 from bpt.projections.audit.integrity import check_chains
+from bpt.projections.audit.rules import check_rules
 from bpt.projections.reports.body import (
     build_body,
     content_hash,
@@ -22,8 +25,11 @@ from bpt.projections.store.facts import department_state
 from bpt.projections.store.service import Bpt
 
 
-def verify(bpt: Bpt) -> dict:
-    """Re-derive every issued self-assessment and check the event store's hash chains.
+def verify(bpt: Bpt, against: dict | None = None) -> dict:
+    """Re-derive every issued self-assessment, check the event store's hash chains and replay the
+    commands' rules over every event (``bpt.projections.audit.rules``), check the database's guards
+    and the server's stamps (``bpt.projections.audit.guards``), and compare the chain heads with
+    ``against`` (a checkpoint document) or the server's latest checkpoint (``...audit.checkpoint``).
 
     ``problems`` lists each difference (department, snapshot, project, figure, issued vs
     re-derived) and each chain problem; ``snapshots`` what was checked, with the number of
@@ -45,8 +51,20 @@ def verify(bpt: Bpt) -> dict:
                         "version": e.version, "position": e.position, "hash": e.content_hash, "ok": not found,
                         "late_events": _late_count(bpt, e)})
     chains = _chain_problems(bpt)
-    problems += chains
-    return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "problems": problems}
+    rules = [{"check": "rules", **p} for p in check_rules(bpt)]
+    guards = [{"check": "guards", **p} for p in check_guards(bpt)] + [{"check": "stamps", **p} for p in check_stamps(bpt)]
+    anchor = against or latest_checkpoint(bpt)
+    anchored = [{"check": "checkpoint", **p} for p in compare(bpt, anchor)] if anchor else []
+    problems += chains + rules + guards + anchored
+    return {"ok": not problems, "snapshots": checked, "chain_problems": len(chains), "rule_problems": len(rules),
+            "guard_problems": len(guards), "checkpoint": _anchor_summary(anchor), "problems": problems}
+
+
+def _anchor_summary(anchor: dict | None) -> dict | None:
+    """Which checkpoint the store was compared with (``--against FILE``, else the server's latest)."""
+    if anchor is None:
+        return None
+    return {k: anchor.get(k) for k in ("checkpoint", "taken_at", "login", "position")} | {"heads": len(anchor["heads"])}
 
 
 def _chain_problems(bpt: Bpt) -> list[dict]:

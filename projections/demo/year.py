@@ -324,7 +324,7 @@ def build_demo(bpt: Bpt, operator: str = OPERATOR, progress: Callable[[int, int]
     """Record the demo year into ``bpt``'s (initialised, empty) database; returns what was recorded."""
     app = bpt.app
     if DEPT in app.departments(YEAR):
-        raise Refusal("数据库", f"{bpt.db.url} 已有 {YEAR} 年度部门 {DEPT}，演示数据只写入空数据库")
+        raise Refusal("数据库", f"{bpt.db.public_url} 已有 {YEAR} 年度部门 {DEPT}，演示数据只写入空数据库")
     head = app.recorder.max_notification_id() or 0
     register_structure(app, operator)
     steps = _timeline(bpt, operator)
@@ -378,10 +378,10 @@ def _create_in_postgres(db: Database, operator: str, progress) -> dict:
         bpt = Bpt(db)
         try:
             if bpt.app.recorder.max_notification_id():
-                raise Refusal("数据库", f"{db.url} 已有数据；演示数据只写入空的 PostgreSQL 数据库（不会删除任何数据）")
+                raise Refusal("数据库", f"{db.public_url} 已有数据；演示数据只写入空的 PostgreSQL 数据库（不会删除任何数据）")
         finally:
             bpt.close()
-    return {**_build_into(db, operator, progress), "database": db.url}
+    return {**_build_into(db, operator, progress), "database": db.public_url}
 
 
 def _build_into(db: Database, operator: str, progress) -> dict:

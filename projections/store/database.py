@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlunparse
 
 from eventsourcing.persistence import OperationalError
 
@@ -38,13 +38,23 @@ class Database:
         return self.url.startswith(("postgresql://", "postgres://"))
 
     @property
+    def public_url(self) -> str:
+        """The URL as printed, logged and passed in job arguments: without its password (a
+        worker supplies its own, see ``with_configured_credentials``)."""
+        u = urlparse(self.url)
+        if not self.is_postgres or u.password is None:
+            return self.url
+        userinfo, _, hostport = u.netloc.rpartition("@")
+        return urlunparse(u._replace(netloc=f"{userinfo.partition(':')[0]}@{hostport}"))
+
+    @property
     def sqlite_path(self) -> str:
         return self.url.removeprefix("sqlite:///").removeprefix("sqlite://")
 
     def _pg(self):
         u = urlparse(self.url)
         if not u.path.strip("/"):
-            raise Refusal("数据库", f"PostgreSQL 地址缺少数据库名：{self.url}")
+            raise Refusal("数据库", f"PostgreSQL 地址缺少数据库名：{self.public_url}")
         return u
 
     def app_env(self, *, create_table: bool = False) -> dict[str, str]:
@@ -114,9 +124,17 @@ class Database:
 
     def _open_app(self, create_table: bool) -> BudgetApp:
         if not create_table and not self.exists():
-            raise Refusal("数据库", f"{self.url} 尚未初始化，请先运行 bpt init")
+            raise Refusal("数据库", f"{self.public_url} 尚未初始化，请先运行 bpt init")
         lock = nullcontext if self.is_postgres else partial(file_lock, self.sqlite_path + ".lock")
         return BudgetApp(env=self.app_env(create_table=create_table), write_lock=lock)
+
+
+def with_configured_credentials(url: str) -> str:
+    """A job names its database without a password (``Database.public_url``): this process's own
+    ``BPT_DATABASE_URL``, when it is the same database, supplies the credentials; otherwise libpq's
+    own sources apply (PGPASSWORD, PGPASSFILE / ~/.pgpass, PGSERVICEFILE)."""
+    own = os.environ.get("BPT_DATABASE_URL")
+    return own if own and Database(own).public_url == url else url
 
 
 def _unreachable(error: Exception) -> bool:

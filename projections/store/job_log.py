@@ -93,10 +93,15 @@ class JobLog:
         jobs = self._jobs("WHERE id = ?", (job_id,))
         return jobs[0] if jobs else None
 
+    def _args_readable(self) -> bool:
+        """False for a login that may not read job arguments (the reviewer role, on PostgreSQL)."""
+        return not self.sql.postgres or self.sql.rows("SELECT has_column_privilege(?, 'args', 'SELECT')", (TABLE,))[0][0]
+
     def _jobs(self, clause: str, params: tuple) -> list[dict]:
-        rows = self.sql.rows(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} {clause}", params)
+        columns = ", ".join(c if c != "args" or self._args_readable() else "NULL" for c in _COLUMNS)
+        rows = self.sql.rows(f"SELECT {columns} FROM {TABLE} {clause}", params)
         jobs = [dict(zip(_COLUMNS, row)) for row in rows]
         for job in jobs:
-            job["args"] = json.loads(job["args"])
+            job["args"] = json.loads(job["args"]) if job["args"] is not None else None
             job["result"] = json.loads(job["result"]) if job["result"] else None
         return jobs

@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        print(f"投影进程已启动：{bpt.db.url}", flush=True)
+        print(f"投影进程已启动：{bpt.db.public_url}", flush=True)
         run_live(bpt, stop, lambda applied: print(f"已应用 {applied} 个事件", flush=True), args.batch_size)
         return 0
     except Refusal as refusal:

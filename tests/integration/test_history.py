@@ -11,7 +11,7 @@ from bpt.projections.audit.history import history
 from tests.seed000 import APPROVAL_DOC, DECREASE_DOC, OPERATOR, YEAR, open_seeded
 
 KEYS = {"type", "label", "project", "dept", "effective_date", "recorded_at", "operator", "doc", "voucher", "amount",
-        "position", "detail"}
+        "position", "detail", "login", "server_recorded_at"}
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import IndicatorFacts, builtin_rubric, score_project
 from bpt.domain.values import BASIC_SPENDING, FUNDING_SOURCES, PROJECT_SPENDING, QUALITATIVE, Target
+from bpt.projections.audit.rules import check_rules
 from bpt.projections.views.queries import LINES_JSON, department_rollups, indicator_rows, monthly_execution, project_rows
 from bpt.projections.views.runner import catch_up, rebuild
 from bpt.projections.store.service import Bpt
@@ -257,6 +258,7 @@ def exercise(bpt: Bpt, steps: list[tuple], as_of_day: int, rebuild_batch: int = 
     live = dump(bpt)
     rebuild(bpt, batch_size=rebuild_batch)
     assert dump(bpt) == live
+    assert check_rules(bpt) == []  # every event its command recorded passes verify's rule replay
 
 
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]

@@ -150,8 +150,8 @@ def test_pg_reviewer_reads_everything_and_writes_nothing(protected_pg, bpt):
         tables = [t for (t,) in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
     for table in tables:  # events, snapshots and whatever views `bpt init` created
-        with psycopg.connect(reviewer_url) as conn:
-            conn.execute(f"SELECT * FROM {table} LIMIT 1")
+        with psycopg.connect(reviewer_url) as conn:  # the job log: every column but the arguments
+            conn.execute(f"SELECT {'id' if table == 'bpt_jobs' else '*'} FROM {table} LIMIT 1")
         _refused(reviewer_url, f"DELETE FROM {table}")
     _refused(reviewer_url, "INSERT INTO bpt_events (originator_id, originator_version, topic, state) "
                            "VALUES (gen_random_uuid(), 1, 't', '\\x00')")

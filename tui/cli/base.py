@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,7 @@ def year_option(f):
 
 
 def operator_option(f):
-    return click.option("--operator", default=None, help="经办人（默认 BPT_OPERATOR 或系统用户）")(f)
+    return click.option("--operator", default=None, help="经办人（默认 BPT_OPERATOR；仅 SQLite 上再退而用系统用户）")(f)
 
 
 def json_option(f):
@@ -83,9 +84,16 @@ def json_option(f):
 
 
 def operator_of(value: str | None) -> str:
+    """``--operator``, else ``BPT_OPERATOR``; the OS account only on the embedded SQLite file: on
+    PostgreSQL (many people, one server) who records must be said, never guessed."""
+    if value:
+        return value
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and not os.environ.get("BPT_OPERATOR") and session(ctx).db.is_postgres:
+        raise Refusal("--operator", "PostgreSQL 上必须给出经办人（--operator 或环境变量 BPT_OPERATOR），不使用系统用户")
     from bpt.domain.application import default_operator
 
-    return value or default_operator()
+    return default_operator()
 
 
 def echo_json(doc: Any) -> None:

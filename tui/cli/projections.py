@@ -69,7 +69,7 @@ def run(ctx, batch_size, db) -> None:
 
     bpt = session(ctx)
     stop = threading.Event()
-    click.echo(f"投影进程已启动：{bpt.db.url}（Ctrl-C 退出）")
+    click.echo(f"投影进程已启动：{bpt.db.public_url}（Ctrl-C 退出）")
     try:
         runner.run_live(bpt, stop, lambda applied: click.echo(f"已应用 {applied} 个事件"), batch_size)
     except KeyboardInterrupt:

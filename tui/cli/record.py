@@ -44,7 +44,7 @@ def init(ctx: click.Context, db: str | None) -> None:
 
     s = session(ctx)
     init_database(s.db)
-    click.echo(f"数据库已就绪：{s.db.url}")
+    click.echo(f"数据库已就绪：{s.db.public_url}")
 
 
 @cli.group("dept")

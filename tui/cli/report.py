@@ -129,12 +129,15 @@ def _event_table(title: str, rows: list[dict], with_value: bool) -> Table:
     from rich.table import Table
 
     t = Table(title=title)
-    for h in ("位置", "类型", "生效日期", "记录时间", "经办人", "文号/凭证", "金额", *(("累计值",) if with_value else ()), "说明"):
+    stamped = any(r.get("login") for r in rows)
+    for h in ("位置", "类型", "生效日期", "记录时间" + ("（服务器）" if stamped else ""),
+              "经办人" + ("／数据库登录" if stamped else ""), "文号/凭证", "金额", *(("累计值",) if with_value else ()), "说明"):
         t.add_column(h, justify="right" if h in ("位置", "金额", "累计值") else "left", overflow="fold")
     for r in rows:
         flag = "（出具后更正）" if r.get("late") else ""
-        t.add_row(str(r["position"]), r["label"] + flag, r["effective_date"] or "", (r["recorded_at"] or "")[:19],
-                  r["operator"] or "", r["doc"] or r["voucher"] or "", r["amount"] or "",
+        when = (r.get("server_recorded_at") or r["recorded_at"] or "")[:19]
+        who = (r["operator"] or "") + (f"／{r['login']}" if r.get("login") else "")
+        t.add_row(str(r["position"]), r["label"] + flag, r["effective_date"] or "", when, who, r["doc"] or r["voucher"] or "", r["amount"] or "",
                   *((r.get("value_after") or "—",) if with_value else ()), r.get("detail") or "")
     return t
 
@@ -158,14 +161,16 @@ def explain_text(doc: dict) -> str:
 
 
 @cli.command("verify")
+@click.option("--against", default=None, help="与此检查点文件（bpt checkpoint -o 导出）比对各哈希链的链头")
 @json_option
 @db_option
 @click.pass_context
-def verify(ctx, as_json, db) -> None:
-    """按事件重算每一份已出具的自评并核对哈希，检查事件库哈希链；有问题时退出码为 1。"""
+def verify(ctx, against, as_json, db) -> None:
+    """按事件重算每一份已出具的自评并核对哈希，检查事件库哈希链、命令规则、数据库防护与检查点；有问题时退出码为 1。"""
+    from bpt.projections.audit.checkpoint import read_checkpoint
     from bpt.projections.audit.verify import verify as compute_verify
 
-    doc = compute_verify(session(ctx))
+    doc = compute_verify(session(ctx), read_checkpoint(against) if against else None)
     if as_json:
         echo_json(doc)
     else:
@@ -194,18 +199,25 @@ def verify_text(doc: dict) -> str:
                                          f"数字 {p['figure']}" if p["figure"] else "") if x)
             values = f"：出具 {_short(p['issued'])}，重算 {_short(p['rederived'])}" if p["figure"] else ""
             lines.append(f"问题：{p['dept']} {p['year']} 年度快照 {p['snapshot']}｜{where or '整体'}｜{p['problem']}{values}")
+        elif p["check"] == "guards":
+            lines.append(f"问题：数据库防护｜{p['object']}：{p['detail']}")
+        elif p["check"] == "rules":
+            lines.append(f"问题：规则｜{p['kind'] or ''} {p['key'] or p['aggregate']} 版本 {p['version']} 位置 {p['position']}"
+                         f" {p['type']}：{p['detail']}")
         else:
-            lines.append(f"问题：哈希链｜{p.get('kind') or ''} {p.get('key') or p.get('aggregate') or ''}"
+            what = {"stamps": "服务器盖章", "checkpoint": "检查点"}.get(p["check"], "哈希链")
+            lines.append(f"问题：{what}｜{p.get('kind') or ''} {p.get('key') or p.get('aggregate') or ''}"
                          f" 版本 {p.get('version')} 位置 {p.get('position')} {p.get('type') or ''}：{p.get('detail')}")
     if not doc["snapshots"]:
         lines.append("尚无已出具的自评快照。")
-    lines.append("核对通过：所有快照可由事件重算，哈希链完整。" if doc["ok"] else f"核对未通过：{len(doc['problems'])} 个问题。")
+    lines.append("核对通过：所有快照可由事件重算，哈希链完整，每个事件都符合其命令的规则。" if doc["ok"] else f"核对未通过：{len(doc['problems'])} 个问题。")
     return "\n".join(lines)
 
 
 @cli.command("history")
 @click.option("--project", default=None, help="只看一个项目")
 @click.option("--operator", default=None, help="只看某经办人记录的事件")
+@click.option("--login", default=None, help="只看某数据库登录写入的事件（PostgreSQL，服务器记录）")
 @click.option("--since", default=None, help="生效日期不早于 YYYY-MM-DD")
 @click.option("--recorded-since", default=None, help="记录时间不早于（YYYY-MM-DD 或带时刻）")
 @click.option("--type", "types", multiple=True, help="事件类型（Approved、Paid… 或 年初预算、支出…；可多次或逗号分隔）")
@@ -213,7 +225,7 @@ def verify_text(doc: dict) -> str:
 @json_option
 @db_option
 @click.pass_context
-def history(ctx, project, operator, since, recorded_since, types, year, as_json, db) -> None:
+def history(ctx, project, operator, login, since, recorded_since, types, year, as_json, db) -> None:
     """事件日志（可按项目、经办人、日期、类型筛选）。"""
     from bpt.projections.audit.history import history as compute_history
     from bpt.tui.render import to_text
@@ -226,7 +238,7 @@ def history(ctx, project, operator, since, recorded_since, types, year, as_json,
     doc = compute_history(session(ctx), year, project=project, operator=operator,
                           since=parse_date(since, "--since") if since else None,
                           types=[w for t in types for w in t.replace("，", ",").split(",")],
-                          recorded_since=since_moment)
+                          recorded_since=since_moment, login=login)
     if as_json:
         echo_json(doc)
     else:
