@@ -15,7 +15,7 @@ import pytest
 from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.values import BASIC_SPENDING, CARRIED, CURRENT
-from bpt.domain.years import RULE_CARRY_BASIC, RULE_DEFAULT
+from bpt.domain.years import RULE_CARRY_BASIC, RULE_DEFAULT, DepartmentCarry, ProjectCarry, YearPlan
 from bpt.projections.audit.explain import explain
 from bpt.projections.reports.snapshots import close
 from bpt.projections.reports.years import plan_year
@@ -33,6 +33,17 @@ def seeded(db_url):
     handle = open_seeded(db_url)
     yield handle
     handle.close()
+
+
+def carry_plan(year: int, dept: str, code: str, kind: str, balances: dict[str, Decimal], doc: str) -> YearPlan:
+    """A plan carrying ``balances`` into an existing project, read "live" from year − 1 (which need
+    not be in the store): for the property test and the decoding test."""
+    project = ProjectCarry(code=code, name=f"项目{code}", kind=kind, balances=balances, carries=True, exists=True,
+                           carried=None, carried_doc="")
+    department = DepartmentCarry(code=dept, name=f"部门{dept}", staff_quota=None, staff_actual=None, rule=RULE_DEFAULT,
+                                 carry_basic=False, snapshot="", position=0, from_live=True, exists=True,
+                                 late_corrections=0, projects=[project])
+    return YearPlan(year=year, from_year=year - 1, doc=doc, departments=[department], docs_used=())
 
 
 def open_next(bpt, *, doc=DOC, update=False, **options):
