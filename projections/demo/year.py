@@ -332,7 +332,10 @@ def build_demo(bpt: Bpt, operator: str = OPERATOR, progress: Callable[[int, int]
         step()
         if progress:
             progress(done, len(steps))
-    return {"dept": DEPT, "name": DEPT_NAME, "year": YEAR, "projects": len(PROJECTS), "commands": len(steps),
+    from bpt.projections.demo.later_years import LATER, build_later_years  # it reads this module's year
+    later = build_later_years(bpt, operator)
+    return {"dept": DEPT, "name": DEPT_NAME, "year": YEAR, "later_years": list(LATER),
+            "projects": len(PROJECTS), "commands": len(steps) + later,
             "events": (app.recorder.max_notification_id() or 0) - head}
 
 

@@ -20,7 +20,9 @@ from bpt.projections.audit.explain import explain
 from bpt.projections.reports.snapshots import close
 from bpt.projections.reports.years import plan_year
 from bpt.projections.store.eventlog import head, of_type
-from bpt.projections.views.queries import project_rows
+from bpt.projections.demo.year import build_demo
+from bpt.projections.views.queries import project_rows, years_with_data
+from tests.conftest import initialised
 from tests.seed000 import DEPT, OPERATOR, YEAR, open_seeded
 
 NEXT = YEAR + 1
@@ -186,5 +188,26 @@ def test_cli_refuses_in_one_line_and_records_nothing(sqlite_url, bpt):
         assert "2021 年度全年预算数 = 220000.00" in text and "2021 年度全年执行数 = 154800.00" in text
         copied = json.loads(bpt("indicator", "copy", "--from", "2021", "--year", "2022", "--json", db=sqlite_url).stdout)
         assert {k: len(v) for k, v in copied["copied"].items()} == {"P01": 9, "P02": 12}
+    finally:
+        handle.close()
+
+
+def test_the_demo_has_three_consecutive_years(db_url):
+    handle = initialised(db_url)
+    try:
+        summary = build_demo(handle)
+        assert summary["later_years"] == [2022, 2023] and years_with_data(handle) == [2021, 2022, 2023]
+        rows = {y: {r["project"]: r for r in project_rows(handle, y, None)} for y in (2021, 2022, 2023)}
+        assert "P07" in rows[2021] and "P07" not in rows[2022]  # the one-off 市十一运会经费 is dropped
+        for year in (2022, 2023):
+            for code, row in rows[year].items():
+                last = rows[year - 1][code]
+                balance = Decimal(last["adjusted_budget"]) - Decimal(last["executed"])
+                expected = balance if row["kind"] != BASIC_SPENDING else Decimal(0)  # 基本支出 收回
+                assert Decimal(row["carried_over"]) == expected, (year, code)
+        assert rows[2022]["P01"]["carried_over"] == "65200.00"
+        back = explain(handle, 2023, "P01", "carried_over")["reaches_back"][0]
+        assert back["from_year"] == 2022 and back["from_live"] and back["executed"]["value"] == "299184.00"
+        assert len(handle.app.project(2022, "P01").indicators) == len(handle.app.project(2021, "P01").indicators)
     finally:
         handle.close()
