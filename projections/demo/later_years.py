@@ -15,38 +15,38 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from bpt.domain.values import CARRIED, CURRENT, QUALITATIVE
-from bpt.projections.demo.year import DEPT, PROJECTS, YEAR
 from bpt.projections.reports.years import plan_year
 from bpt.projections.store.service import Bpt
 
-LATER = (YEAR + 1, YEAR + 2)
+LATER = (2022, 2023)
 DROPPED = ("P07",)  # 市十一运会经费: a one-off of 2021
 # Share of each year's 全年预算数 paid, by project (2023: by the end of June).
-PAID_SHARE = {YEAR + 1: Decimal("0.92"), YEAR + 2: Decimal("0.45")}
-PAY_DAYS = {YEAR + 1: ("03-20", "06-20", "09-20", "12-10"), YEAR + 2: ("02-20", "04-20", "06-20")}
+PAID_SHARE = {2022: Decimal("0.92"), 2023: Decimal("0.45")}
+PAY_DAYS = {2022: ("03-20", "06-20", "09-20", "12-10"), 2023: ("02-20", "04-20", "06-20")}
 
 
 def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def build_later_years(bpt: Bpt, operator: str) -> int:
-    """Record 2022 and 2023 after the demo year; returns the number of commands run."""
+def build_later_years(bpt: Bpt, projects: tuple, operator: str) -> int:
+    """Record 2022 and 2023 after the demo year (its ``DemoProject``s: codes and 年初预算数);
+    returns the number of commands run."""
     app, commands = bpt.app, 0
     for year in LATER:
         opened, approved = date(year, 1, 10), date(year, 1, 15)
         plan = plan_year(bpt, year, year - 1, f"衡财预〔{year}〕3号", from_live=True,
-                         drop=DROPPED if year == YEAR + 1 else ())
+                         drop=DROPPED if year == LATER[0] else ())
         app.open_year(plan, on=opened, operator=operator)
-        codes = [p.code for p in PROJECTS if p.code not in DROPPED]
+        codes = [p.code for p in projects if p.code not in DROPPED]
         app.copy_indicators(year - 1, year, codes, on=approved, operator=operator)
         commands += 2
-        for p in PROJECTS:
+        for p in projects:
             if p.code in DROPPED:
                 continue
             app.approve(p.code, year, p.initial, doc=f"衡财预〔{year}〕1号", on=approved, operator=operator)
             commands += 1 + _spend(app, year, p.code, operator)
-        if year == YEAR + 1:
+        if year == LATER[0]:
             commands += _achieve(app, year, codes, operator)
     return commands
 
