@@ -70,4 +70,3 @@ class YearPlan:
     from_year: int
     doc: str
     departments: list[DepartmentCarry]
-    docs_used: tuple[str, ...]  # 文号 of the carries already recorded in ``year`` from ``from_year``

@@ -48,8 +48,7 @@ def plan_year(bpt: Bpt, year: int, from_year: int, doc: str, *, depts: tuple[str
             raise Refusal("--drop", f"项目 {code} 不是 {from_year} 年度所选部门的项目")
     departments = [_department(bpt, year, from_year, states[code], drop, code in carry_basic, from_live)
                    for code in chosen]
-    docs = tuple(sorted({p.carried_doc for d in departments for p in d.projects if p.carried_doc}))
-    return YearPlan(year=year, from_year=from_year, doc=doc, departments=departments, docs_used=docs)
+    return YearPlan(year=year, from_year=from_year, doc=doc, departments=departments)
 
 
 def _department(bpt: Bpt, year: int, from_year: int, d, drop: tuple[str, ...], carry_basic: bool,

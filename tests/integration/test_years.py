@@ -45,7 +45,7 @@ def carry_plan(year: int, dept: str, code: str, kind: str, balances: dict[str, D
     department = DepartmentCarry(code=dept, name=f"部门{dept}", staff_quota=None, staff_actual=None, rule=RULE_DEFAULT,
                                  carry_basic=False, snapshot="", position=0, from_live=True, exists=True,
                                  late_corrections=0, projects=[project])
-    return YearPlan(year=year, from_year=year - 1, doc=doc, departments=[department], docs_used=())
+    return YearPlan(year=year, from_year=year - 1, doc=doc, departments=[department])
 
 
 def open_next(bpt, *, doc=DOC, update=False, **options):
@@ -183,7 +183,7 @@ def test_cli_refuses_in_one_line_and_records_nothing(sqlite_url, bpt):
             assert head(handle) == before
         shown = json.loads(bpt(*base, "--dry-run", "--json", db=sqlite_url).stdout)
         p01 = shown["departments"][0]["projects"][0]
-        assert (p01["carried"], p01["difference"], shown["recorded"]) == ("65200.00", None, {})
+        assert (p01["carried"], p01["carried_doc"], p01["difference"], shown["recorded"]) == ("65200.00", DOC, None, {})
         text = bpt("explain", "P01", "carried_over", "--year", "2022", db=sqlite_url).stdout
         assert "2021 年度全年预算数 = 220000.00" in text and "2021 年度全年执行数 = 154800.00" in text
         copied = json.loads(bpt("indicator", "copy", "--from", "2021", "--year", "2022", "--json", db=sqlite_url).stdout)

@@ -6,7 +6,6 @@ import click
 
 from bpt.domain.calendar import check_in_year, parse_date
 from bpt.domain.money import fmt_yuan
-from bpt.domain.refusal import Refusal
 from bpt.domain.years import DepartmentCarry, ProjectCarry, YearPlan
 from bpt.projections.reports.years import plan_year
 from bpt.tui.cli.base import cli, db_option, echo_json, json_option, operator_of, operator_option, session
@@ -21,7 +20,7 @@ def _project_json(p: ProjectCarry, recorded: dict) -> dict:
     return {"project": p.code, "name": p.name, "kind": p.kind, "balance": fmt_yuan(p.balance),
             "balances": {s: fmt_yuan(v) for s, v in p.balances.items()},
             "carry": "结转" if p.carries else "收回", "new": not p.exists,
-            "carried": fmt_yuan(p.carried) if p.carried is not None else None,
+            "carried": fmt_yuan(p.carried) if p.carried is not None else None, "carried_doc": p.carried_doc or None,
             "difference": fmt_yuan(p.to_carry) if p.carried is not None and p.to_carry else None,
             "recorded": fmt_yuan(recorded[p.code]) if p.code in recorded else None}
 
@@ -93,9 +92,6 @@ def year_open(ctx, next_year, from_year, doc, on, depts, drop, carry_basic, from
     plan = plan_year(s, next_year, from_year, doc, depts=depts, drop=drop, carry_basic=carry_basic,
                      from_live=from_live)
     when = check_in_year(parse_date(on, "--date"), next_year, "--date")
-    if plan.docs_used and not update and plan.docs_used != (doc,):
-        raise Refusal("文号", f"{next_year} 年度的上年结转已以 {'、'.join(plan.docs_used)} 记录，不能再以 {doc} 开启；"
-                              "更正余额请加 --update")
     recorded = {} if dry_run else s.app.open_year(plan, on=when, operator=operator_of(operator), update=update)
     out = plan_json(plan, recorded, dry_run)
     if as_json:
