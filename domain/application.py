@@ -24,6 +24,7 @@ from bpt.domain.ledger import department_id, fiscal_year_id, project_id
 from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import Rubric
+from bpt.domain.years import YearPlan
 from bpt.domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
 
 def _register_wave1_topics() -> None:
@@ -205,6 +206,59 @@ class BudgetApp(Application[UUID]):
 
         self.retry(attempt)
 
+    def open_year(self, plan: YearPlan, *, on: date, operator: str, update: bool = False) -> dict[str, Decimal]:
+        """``bpt year open``: register the plan's departments and projects in ``plan.year`` (those
+        not there yet) and carry each balance forward, all in one transaction. A carry already
+        recorded is changed only with ``update`` (by a difference event). Returns {project: amount
+        recorded}; an empty dict when everything was already there."""
+        def attempt() -> dict[str, Decimal]:
+            changed: list[Any] = []
+            recorded: dict[str, Decimal] = {}
+            try:
+                fy = self.load(fiscal_year_id(plan.year))
+            except AggregateNotFoundError:
+                fy = FiscalYear.open(fiscal_year_id(plan.year), plan.year, operator, on)
+            for d in plan.departments:
+                if d.code in fy.departments:
+                    dept = self.department(plan.year, d.code)
+                else:
+                    fy.register(d.code, operator, on)
+                    dept = DepartmentYear.register(department_id(plan.year, d.code), year=plan.year, code=d.code,
+                                                   name=d.name, staff_quota=d.staff_quota, staff_actual=d.staff_actual,
+                                                   operator=operator, effective_date=on)
+                for c in d.projects:
+                    if c.code in dept.projects:
+                        project = self.project(plan.year, c.code)
+                    else:
+                        if project_id(plan.year, c.code) in self.repository:
+                            raise Refusal("项目编号", f"{c.code} 在 {plan.year} 年度已存在于其他部门")
+                        dept.add_project(c.code, c.kind, operator, on)
+                        project = ProjectYear.register(project_id(plan.year, c.code), year=plan.year, dept=d.code,
+                                                       code=c.code, name=c.name, kind=c.kind, operator=operator,
+                                                       effective_date=on)
+                    if c.carries:
+                        entry = project.carried(plan.from_year)
+                        if entry and not update and entry["doc"] != plan.doc:
+                            raise Refusal("文号", f"{plan.year} 年度的上年结转已以 {entry['doc']} 记录（项目 {c.code}），"
+                                                  f"不能再以 {plan.doc} 开启；更正余额请加 --update")
+                        if entry is None or update:
+                            amount = project.carry_forward(plan.from_year, c.balances, doc=plan.doc,
+                                                           effective_date=on, snapshot=d.snapshot, position=d.position,
+                                                           from_live=d.from_live, rule=d.rule, operator=operator)
+                            if amount:
+                                recorded[c.code] = amount
+                    if project.pending_events:
+                        changed.append(project)
+                if dept.pending_events:
+                    changed.append(dept)
+            if fy.pending_events:
+                changed.append(fy)
+            if changed:
+                self.save(*changed)
+            return recorded
+
+        return self.retry(attempt)
+
     # -- budget -----------------------------------------------------------------------
 
     def approve(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, source: str = CURRENT,
@@ -279,6 +333,29 @@ class BudgetApp(Application[UUID]):
     def explain_deviation(self, project: str, year: int, indicator: str, *, text: str, on: date,
                           operator: str) -> ProjectYear:
         return self._change_project(year, project, lambda p: p.explain_deviation(indicator, text, on, operator))
+
+    def copy_indicators(self, from_year: int, year: int, codes: list[str], *, on: date, operator: str) -> dict[str, list[str]]:
+        """``bpt indicator copy``: declare in ``year`` each indicator of ``from_year`` (its target as
+        last revised) that the project does not have yet (same 二级指标 and name), in one
+        transaction; returns {project: new codes}."""
+        def attempt() -> dict[str, list[str]]:
+            copied: dict[str, list[str]] = {}
+            changed = []
+            for code in codes:
+                source, target = self.project(from_year, code), self.project(year, code)
+                for i in source.indicators.values():
+                    if any(t["name"] == i["name"] and t["level2"] == i["level2"] for t in target.indicators.values()):
+                        continue
+                    copied.setdefault(code, []).append(target.declare_indicator(
+                        i["level1"], i["level2"], i["name"], Target.from_dict(i["target"]), i["unit"], i["weight"],
+                        on, operator))
+                if target.pending_events:
+                    changed.append(target)
+            if changed:
+                self.save(*changed)
+            return copied
+
+        return self.retry(attempt)
 
     # -- rubric, year-end, monitoring -------------------------------------------------
 

@@ -18,6 +18,7 @@ from bpt.domain.project import (BUDGET_SIGNS, CARRIED_OVER, DECREASES, EXECUTED,
 EVENT_LINES: dict[type, tuple[str, int]] = {
     ProjectYear.Approved: (INITIAL, 1),
     ProjectYear.CarriedOver: (CARRIED_OVER, 1),
+    ProjectYear.CarriedForward: (CARRIED_OVER, 1),
     ProjectYear.Increased: (INCREASES, 1),
     ProjectYear.Decreased: (DECREASES, 1),
     ProjectYear.TransferredIn: (TRANSFERS_IN, 1),

@@ -79,6 +79,31 @@ class ProjectYear(Ledger):
 
         line = CARRIED_OVER
 
+    class CarriedForward(_Movement):
+        """上年结转 read from the previous year's unspent balance (``bpt year open``).
+
+        ``balances`` is that balance by the previous year's funding source, ``snapshot`` the
+        closing snapshot it was read from ("" with ``from_live``: read from the live events),
+        ``position`` the event-store position read at. ``amount`` is what this event adds: the
+        whole balance the first time, afterwards (``--update``) only the signed difference.
+        """
+
+        from_year: int
+        balances: dict
+        snapshot: str
+        position: int
+        from_live: bool
+        rule: str
+        line = CARRIED_OVER
+
+        def apply(self, p: ProjectYear) -> None:
+            super().apply(p)
+            carried = dict(getattr(p, "carried_from", {}))
+            was = p.carried(self.from_year) or {"total": ZERO}
+            carried[str(self.from_year)] = {"total": was["total"] + self.amount, "doc": was.get("doc", self.doc),
+                                       "balances": dict(self.balances)}
+            p.carried_from = carried
+
     class Increased(_Movement):
         """追加."""
 
@@ -283,6 +308,32 @@ class ProjectYear(Ledger):
     def carry_over(self, amount: Decimal, doc: str, effective_date: date, operator: str,
                    confirm_duplicate: bool = False) -> None:
         self.approve(amount, CARRIED, doc, effective_date, operator, confirm_duplicate)
+
+    def carried(self, from_year: int) -> dict | None:
+        """What ``bpt year open`` has carried forward from ``from_year``: {"total", "doc" (the first
+        carry's 文号), "balances" (as last read)}; None when nothing was."""
+        return getattr(self, "carried_from", {}).get(str(from_year))  # absent in states saved before it existed
+
+    def carry_forward(self, from_year: int, balances: dict[str, Decimal], *, doc: str, effective_date: date,
+                      snapshot: str, position: int, from_live: bool, rule: str, operator: str) -> Decimal:
+        """Record the previous year's balance as 上年结转资金, or only its change since the last
+        carry; returns the amount recorded (0: nothing was)."""
+        if from_year != self.year - 1:
+            raise Refusal("--from", f"上年结转只能来自 {self.year - 1} 年度，收到 {from_year}")
+        if not doc.strip():
+            raise Refusal("文号", "不能为空")
+        self._check_date(effective_date)
+        carried = (self.carried(from_year) or {"total": ZERO})["total"]
+        difference = sum(balances.values(), ZERO) - carried
+        if difference == 0:
+            return ZERO
+        if difference < 0 and -difference > self.available(CARRIED):
+            raise Refusal("金额", f"上年结转减少 {fmt_yuan(-difference)} 元超过项目 {self.code} {CARRIED}可用额度 "
+                                  f"{fmt_yuan(self.available(CARRIED))} 元")
+        self.trigger_event(self.CarriedForward, amount=difference, source=CARRIED, doc=doc, from_year=from_year,
+                           balances=dict(balances), snapshot=snapshot, position=position, from_live=from_live,
+                           rule=rule, effective_date=effective_date, operator=operator)
+        return difference
 
     def adjust(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str, operator: str,
                confirm_duplicate: bool = False) -> None:

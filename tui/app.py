@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from bpt.domain.calendar import time_progress
+from bpt.domain.calendar import clamp_to_year, time_progress
 from bpt.domain.money import fmt_percent
 from bpt.projections.store.service import Bpt
 from bpt.tui.screens.forms import FORMS, OperatorDialog
@@ -38,6 +38,7 @@ class BptApp(App):
     BINDINGS = [
         Binding("ctrl+p", "command_palette", "命令", show=False, priority=True),
         Binding("question_mark,f1", "help", "帮助"),
+        Binding("y", "next_year", "切换年度", show=False),
         Binding("q", "quit", "退出", show=False),
     ]
 
@@ -83,7 +84,8 @@ class BptApp(App):
             while not worker.is_cancelled:
                 try:
                     head = watcher.head()
-                    if head != seen:
+                    if head != seen or watcher.year != self.year:
+                        watcher.year = self.year  # the year switch (``set_year``) moves the watcher too
                         # Read here, on this thread's own handle: the UI thread only lays out rows.
                         watcher.catch_up()
                         as_of = self.as_of
@@ -116,6 +118,28 @@ class BptApp(App):
         self.as_of = as_of
         self._update_subtitle()
         self.refresh_views()
+
+    def set_year(self, year: int) -> None:
+        """Show another fiscal year: back to its overview, as of today pulled into that year."""
+        if year == self.year:
+            return
+        while len(self.screen_stack) > 2:  # the default screen, the overview, then what was opened from it
+            self.pop_screen()
+        self.year = self.readmodel.year = year
+        self.as_of = clamp_to_year(date.today(), year)
+        overview = self.screen_stack[-1]
+        if isinstance(overview, OverviewScreen):
+            overview.dept = None  # the first department of the new year
+        self._update_subtitle()
+        self.refresh_views()
+        self.notify(f"已切换到 {year} 年度")
+
+    def action_next_year(self) -> None:
+        """``y``: the next year with data (after the last, the first)."""
+        years = self.readmodel.years()
+        later = [y for y in years if y > self.year]
+        if later or years:
+            self.set_year(later[0] if later else years[0])
 
     # -- actions --------------------------------------------------------------------------
 
@@ -156,4 +180,7 @@ class BptApp(App):
             yield SystemCommand(form.TITLE, f"为当前项目{form.TITLE}", partial(self.action_record, kind))
         for action, title, help_text in getattr(screen, "COMMANDS_HERE", ()):
             yield SystemCommand(title, help_text, partial(screen.run_action, action))
+        for year in self.readmodel.years():
+            if year != self.year:
+                yield SystemCommand(f"切换到 {year} 年度", f"查看 {year} 年度的预算执行", partial(self.set_year, year))
         yield SystemCommand("帮助：按键一览", "列出所有按键", self.action_help)

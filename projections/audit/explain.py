@@ -25,7 +25,7 @@ from eventsourcing.utils import get_topic
 from bpt.domain.figures import EVENT_LINES, movement
 from bpt.domain.ledger import project_id
 from bpt.domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
-from bpt.domain.project import BUDGET_SIGNS, EXECUTED, ProjectYear
+from bpt.domain.project import BUDGET_SIGNS, CARRIED_OVER, EXECUTED, ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import IndicatorFacts, ProjectScore, Rubric, score_project
 from bpt.domain.rubric.project import execution_score
@@ -58,6 +58,7 @@ class Figure:
 _EXECUTION = tuple(c for c, (line, _) in EVENT_LINES.items() if line in (*BUDGET_SIGNS, EXECUTED))
 FIGURES = {
     "initial_budget": Figure("年初预算数", {"initial_budget": 1}, (ProjectYear.Approved,)),
+    "carried_over": Figure("上年结转", {CARRIED_OVER: 1}, (ProjectYear.CarriedOver, ProjectYear.CarriedForward)),
     "adjusted_budget": Figure("全年预算数", dict(BUDGET_SIGNS),
                               tuple(c for c, (line, _) in EVENT_LINES.items() if line in BUDGET_SIGNS)),
     "executed": Figure("全年执行数", {EXECUTED: 1}, (ProjectYear.Paid, ProjectYear.PaymentReversed)),
@@ -196,10 +197,32 @@ def explain(bpt: Bpt, year: int, project: str, figure: str, as_of: date | None =
             for f, i in zip(running.indicators(), scored.indicators, strict=True)]
     if chosen:
         doc.update(_against_snapshot(bpt, chosen, project, figure, everything, spec, keep))
+    if figure == "carried_over":
+        doc["reaches_back"] = [reach_back(bpt, project, x) for x in moving
+                               if isinstance(x.event, ProjectYear.CarriedForward)]
     return doc
 
 
+CARRY_RULE = "上年结转 = 上年全年预算数 − 上年全年执行数（按资金来源，读自上年结账快照或实时数据）"
+
+
+def reach_back(bpt: Bpt, project: str, carried: Logged) -> dict:
+    """The previous year's figures behind one carry-forward: its 全年预算数 and 全年执行数 with
+    their events, as stored at the snapshot it was read from (or, read from the live events,
+    as recorded when it was carried)."""
+    e = carried.event
+    where = {"snapshot": e.snapshot} if e.snapshot else {"known_at": e.timestamp}
+    figures = {f: explain(bpt, e.from_year, project, f, **where) for f in ("adjusted_budget", "executed")}
+    return {"position": carried.position, "from_year": e.from_year, "doc": e.doc, "amount": fmt_yuan(e.amount),
+            "balances": {s: fmt_yuan(v) for s, v in e.balances.items()}, "snapshot": e.snapshot or None,
+            "from_live": e.from_live, "read_at": e.position, "rule": e.rule,
+            "formula": CARRY_RULE,
+            **{f: {"value": d["value"], "events": d["events"]} for f, d in figures.items()}}
+
+
 def _rule(figure: str, scored: ProjectScore | None, rubric: Rubric) -> str:
+    if figure == "carried_over":
+        return CARRY_RULE
     if figure in ("initial_budget", "executed"):
         return f"{FIGURES[figure].label} = Σ{'年初预算批复' if figure == 'initial_budget' else '支出 − Σ冲销'}"
     if figure == "adjusted_budget":

@@ -27,6 +27,7 @@ from bpt.domain.money import WAN, fmt_yuan, parse_quantity
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
 from bpt.domain.values import BASIC_SPENDING, CURRENT, PROJECT_SPENDING, QUALITATIVE
+from bpt.projections.demo.later_years import LATER, build_later_years
 from bpt.projections.store.database import Database
 from bpt.projections.imports.target_text import interpret_target
 from bpt.projections.schema import init_database
@@ -332,7 +333,9 @@ def build_demo(bpt: Bpt, operator: str = OPERATOR, progress: Callable[[int, int]
         step()
         if progress:
             progress(done, len(steps))
-    return {"dept": DEPT, "name": DEPT_NAME, "year": YEAR, "projects": len(PROJECTS), "commands": len(steps),
+    later = build_later_years(bpt, PROJECTS, operator)
+    return {"dept": DEPT, "name": DEPT_NAME, "year": YEAR, "later_years": list(LATER),
+            "projects": len(PROJECTS), "commands": len(steps) + later,
             "events": (app.recorder.max_notification_id() or 0) - head}
 
 

@@ -215,6 +215,7 @@ LABELS = {
     "ProjectYear.Created": "登记项目",
     "ProjectYear.Approved": "年初预算",
     "ProjectYear.CarriedOver": "上年结转",
+    "ProjectYear.CarriedForward": "上年结转（年度结转）",
     "ProjectYear.Increased": "追加",
     "ProjectYear.Decreased": "调减",
     "ProjectYear.TransferredIn": "调剂转入",
@@ -247,6 +248,8 @@ _DETAILS: dict[str, Callable[[Any], str]] = {
     "Decreased": lambda e: e.reason,
     "TransferredIn": lambda e: f"自 {e.counterpart}：{e.reason}",
     "TransferredOut": lambda e: f"至 {e.counterpart}：{e.reason}",
+    "CarriedForward": lambda e: (f"{e.from_year} 年度余额 " + "，".join(f"{s} {fmt_yuan(v)}" for s, v in e.balances.items())
+                                 + (f"；读自快照 {e.snapshot}" if e.snapshot else "；读自实时数据（未结账）")),
     "Paid": lambda e: e.note,
     "PaymentReversed": lambda e: e.reason,
     "IndicatorDeclared": lambda e: f"{e.indicator} {e.name}：{e.target['text']}，分值 {_value(e.weight)}",

@@ -81,6 +81,12 @@ def current_views(bpt: Bpt) -> Iterator[Sql]:
         yield sql
 
 
+def years_with_data(bpt: Bpt) -> list[int]:
+    """The fiscal years that have a department registered, oldest first."""
+    with current_views(bpt) as sql:
+        return [int(y) for (y,) in sql.rows("SELECT DISTINCT year FROM bpt_view_departments ORDER BY year")]
+
+
 def _axis(year: int, as_of: date | None) -> date | None:
     """None (everything recorded: the totals) when ``as_of`` is at or after the year's end.
 

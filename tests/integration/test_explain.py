@@ -45,7 +45,7 @@ def test_cli_adjusted_budget_lists_the_approval_and_the_decrease(bpt, db_url):
 def test_every_figure_ends_at_the_reported_value(seeded):
     report = {p["project"]: p for p in build_report(seeded, DEPT, YEAR)["projects"]}
     for code, expected in EXPECTED.items():
-        for figure in FIGURES:
+        for figure in (f for f in FIGURES if f in expected):  # carried_over: tests/integration/test_years.py
             doc = explain(seeded, YEAR, code, figure)
             assert doc["value"] == expected[figure] == report[code][figure], (code, figure)
             assert doc["events"][-1]["value_after"] == doc["value"]

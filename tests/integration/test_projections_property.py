@@ -32,6 +32,7 @@ from bpt.projections.store.sql import Sql, to_cents
 from bpt.projections.views.scores import INDICATOR_SCORES
 from tests.integration.test_projections_kill import dump
 from tests.conftest import initialised
+from tests.integration.test_years import carry_plan
 
 OP = "性质测试"
 # (code, department, kind)
@@ -60,6 +61,7 @@ commands = st.one_of(
     st.tuples(st.just("revise"), project, st.integers(0, 3), st.sampled_from(TARGETS), day),
     st.tuples(st.just("explain"), project, st.integers(-1, 3), day),
     st.tuples(st.just("rubric"), st.sampled_from(("D0", "D1"))),
+    st.tuples(st.just("carry"), project, st.integers(-500_000, 2_000_000), st.booleans()),
     st.tuples(st.just("catch_up"), st.sampled_from((1, 3, 50, 2000))),
 )
 
@@ -130,6 +132,11 @@ def run(bpt: Bpt, year: int, command: tuple) -> None:
                 app.explain_deviation(code, year, code_i, text=f"偏差{d}", on=on(d), operator=OP)
         elif name == "rubric":
             app.adopt_rubric(args[0], year, builtin_rubric("project-cost-level-2021"), operator=OP, on=date(year, 6, 1))
+        elif name == "carry":  # bpt year open: the balance of year − 1, or (update) its change
+            code, c, update = args
+            dept, kind = next((d, k) for p, d, k in PROJECTS if p == code)
+            app.open_year(carry_plan(year, dept, code, kind, {FUNDING_SOURCES[0]: Decimal(c).scaleb(-2)}, f"结{c}"),
+                          on=date(year, 1, 1), operator=OP, update=update)
         elif name == "catch_up":
             catch_up(bpt, batch_size=args[0])
     except Refusal:

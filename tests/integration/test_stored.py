@@ -18,6 +18,7 @@ from bpt.projections.store.database import Database
 from bpt.projections.demo.year import DEPT, YEAR, build_demo
 from bpt.projections.store.stored import Decoder
 from tests.conftest import initialised
+from tests.integration.test_years import carry_plan
 
 OPERATOR = "解码测试"
 EVENT_CLASSES = {cls for aggregate in (FiscalYear, DepartmentYear, ProjectYear) for cls in vars(aggregate).values()
@@ -43,6 +44,8 @@ def record_the_rest(app: BudgetApp) -> None:
     on = date(YEAR, 12, 30)
     app.record_staff(DEPT, YEAR, staff_quota=27, staff_actual=None, operator=OPERATOR, on=on)
     app.carry_over("P01", YEAR, Decimal("1000.50"), doc="解码结转1号", on=on, operator=OPERATOR)
+    app.open_year(carry_plan(YEAR, DEPT, "P01", "项目支出", {"当年财政拨款": Decimal("12.30"), "其他资金": Decimal("-0.30")},
+                             "解码年度结转1号"), on=on, operator=OPERATOR)
     app.transfer("P01", "P02", YEAR, Decimal("100"), doc="解码调剂1号", on=on, reason="调剂", operator=OPERATOR)
     voucher = next(iter(app.project(YEAR, "P01").payments))
     app.reverse("P01", YEAR, voucher=voucher, reason="冲销", operator=OPERATOR, on=on)

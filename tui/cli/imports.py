@@ -39,7 +39,7 @@ def progress_bar(label: str, minimum: int = 0) -> Iterator[Callable[[int, int | 
 @db_option
 @click.pass_context
 def demo(ctx, fresh, operator, db) -> None:
-    """生成演示数据：中共衡阳市直属机关工作委员会 2021 年度（默认写入 ./demo.db）。"""
+    """生成演示数据：中共衡阳市直属机关工作委员会 2021 年度，及由其开启的 2022、2023 年度（默认写入 ./demo.db）。"""
     from bpt.projections.demo.year import DEFAULT_FILE, OPERATOR, create_demo
 
     # Only an explicit --db moves the demo elsewhere: BPT_DATABASE_URL may point at real data.
@@ -47,10 +47,11 @@ def demo(ctx, fresh, operator, db) -> None:
     started = time.monotonic()
     with progress_bar("生成演示数据") as progress:
         result = create_demo(target, fresh=fresh, operator=operator or OPERATOR, progress=progress)
-    click.echo(f"演示数据已生成：{result['database']}（{result['year']} 年度 {result['name']}，"
+    later = "、".join(str(y) for y in result["later_years"])
+    click.echo(f"演示数据已生成：{result['database']}（{result['year']} 年度 {result['name']}，由其开启 {later} 年度，"
                f"{result['projects']} 个项目，{result['events']} 个事件，用时 {time.monotonic() - started:.1f} 秒）")
     click.echo(f"查看：bpt --db {result['database']} status --year {result['year']}；"
-               f"终端界面：bpt --db {result['database']} tui --year {result['year']}")
+               f"终端界面：bpt --db {result['database']} tui --year {result['year']}（按 y 切换年度）")
 
 
 # Rows shown on the terminal; the full list is in --json.

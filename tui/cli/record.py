@@ -260,6 +260,35 @@ def indicator_add(ctx, project_code, year, level1, level2, name, target, unit, w
         click.echo(code)
 
 
+@indicator.command("copy")
+@click.option("--from", "from_year", type=int, required=True, help="复制自此年度")
+@year_option
+@click.option("--project", "projects", multiple=True, help="只复制这些项目（可重复；默认两年都有的全部项目）")
+@click.option("--date", "on", default=None, help="申报日期（默认今天，限于预算年度内）")
+@operator_option
+@json_option
+@db_option
+@click.pass_context
+def indicator_copy(ctx, from_year, year, projects, on, operator, as_json, db):
+    """把上一年度申报的绩效指标（含调整后的指标值）复制为本年度的待修订指标；已有同名指标的跳过。"""
+    app = session(ctx).app
+    if from_year != year - 1:
+        raise Refusal("--from", f"只能从上一年度 {year - 1} 复制，收到 {from_year}")
+    opened = _projects_of(app, year)
+    codes = list(projects) or [c for c in sorted(_projects_of(app, from_year)) if c in opened]
+    when = clamp_to_year(date.today(), year) if on is None else parse_date(on)
+    copied = app.copy_indicators(from_year, year, codes, on=when, operator=operator_of(operator))
+    if as_json:
+        echo_json({"from": from_year, "year": year, "copied": copied})
+        return
+    for code in codes:
+        click.echo(f"{code}：复制 {len(copied.get(code, []))} 个指标 {'、'.join(copied.get(code, []))}".rstrip())
+
+
+def _projects_of(app, year: int) -> set[str]:
+    return {c for d in app.departments(year) for c in app.department(year, d).projects}
+
+
 @indicator.command("record")
 @click.argument("project_code", metavar="PROJECT")
 @click.argument("indicator_code", metavar="INDICATOR")

@@ -155,6 +155,13 @@ def explain_text(doc: dict) -> str:
         parts.append(f"  {p['code']} {p['name']}：{p['score'] or '不可计算'} / {p['weight']}；{p['explanation']}")
     if doc.get("later_events"):
         parts.append(to_text(_event_table("快照之后会改变此数字的事件", doc["later_events"], False)))
+    for back in doc.get("reaches_back", []):
+        source = f"快照 {back['snapshot']}" if back["snapshot"] else "实时数据（未结账）"
+        parts.append(f"位置 {back['position']} 的上年结转 {back['amount']} 元读自 {back['from_year']} 年度{source}"
+                     f"（{back['rule']}）：")
+        for figure, label in (("adjusted_budget", "全年预算数"), ("executed", "全年执行数")):
+            parts.append(to_text(_event_table(f"{back['from_year']} 年度{label} = {back[figure]['value']}",
+                                              back[figure]["events"], True)))
     if any(e["late"] for e in doc["events"]):
         parts.append(f"注：标注“出具后更正”的事件记录于最新自评快照 {doc['late_snapshot']} 之后。")
     return "\n".join(parts)

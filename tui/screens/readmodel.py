@@ -11,7 +11,8 @@ from datetime import date
 from bpt.domain.project import ProjectYear
 from bpt.projections.audit.explain import explain
 from bpt.projections.audit.history import history
-from bpt.projections.views.queries import department_rollups, indicator_rows, monthly_execution, project_rows
+from bpt.projections.views.queries import (department_rollups, indicator_rows, monthly_execution, project_rows,
+                                          years_with_data)
 from bpt.projections.views.runner import catch_up
 from bpt.projections.store.service import Bpt
 
@@ -22,6 +23,10 @@ class ReadModel:
     def __init__(self, bpt: Bpt, year: int):
         self.bpt = bpt
         self.year = year
+
+    def years(self) -> list[int]:
+        """The fiscal years with data, oldest first (the year switch offers these)."""
+        return years_with_data(self.bpt)
 
     def head(self) -> int:
         """The position of the last recorded event (0 when the log is empty)."""
