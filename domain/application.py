@@ -24,6 +24,7 @@ from bpt.domain.ledger import department_id, fiscal_year_id, project_id
 from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal, Unavailable
 from bpt.domain.rubric import Rubric
+from bpt.domain.text import normal
 from bpt.domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
 
 def _register_wave1_topics() -> None:
@@ -227,7 +228,7 @@ class BudgetApp(Application[UUID]):
                  confirm_duplicate: bool = False) -> None:
         """调剂: both halves are saved in one transaction, or neither is."""
         check_choice(source, FUNDING_SOURCES, "资金来源")
-        if source_project == target_project:
+        if normal("project", source_project) == normal("project", target_project):
             raise Refusal("调入项目", "调出与调入不能是同一项目")
 
         def attempt() -> None:

@@ -57,8 +57,6 @@ class Sql:
             if schema:
                 self.conn.execute(f'SET search_path TO "{schema}"')
         else:
-            if not os.path.exists(db.sqlite_path):  # reading must not create an empty file
-                raise db.not_initialised()
             # Shared by the threads of one handle, one at a time (``Bpt.views``).
             self.conn = sqlite3.connect(db.sqlite_path, isolation_level=None, timeout=SQLITE_TIMEOUT_S,
                                         check_same_thread=False)
