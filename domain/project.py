@@ -345,6 +345,9 @@ class ProjectYear(Ledger):
         if not reason.strip():
             raise Refusal("原因", "冲销必须说明原因")
         self._check_date(effective_date)
+        if effective_date < payment["date"]:
+            raise Refusal("日期", f"冲销日期 {effective_date.isoformat()} 早于凭证 {voucher} 的支出日期 "
+                                  f"{payment['date'].isoformat()}")
         self.trigger_event(self.PaymentReversed, amount=payment["amount"], source=payment["source"], voucher=voucher,
                            reason=reason, effective_date=effective_date, operator=operator)
 

@@ -58,7 +58,7 @@ FIELDS: dict[str, TextField] = {
     "kind": TextField("类别", NAME_LIMIT),
     "grade": TextField("等级", NAME_LIMIT),
     "reason": TextField("原因", PROSE_LIMIT),
-    "note": TextField("摘要", PROSE_LIMIT),
+    "note": TextField("摘要", PROSE_LIMIT, multiline=True),
     "text": TextField("说明", PROSE_LIMIT, multiline=True),
 }
 
