@@ -128,6 +128,7 @@ class DepartmentYear(Ledger):
         content_hash: str
         kind: str  # "project" or "department"
         text: str  # the rubric file itself, so the rule in force can always be re-read from the events
+        verbatim = ("text",)  # kept byte for byte (its hash is content_hash), not normalised as prose
 
         def apply(self, d: DepartmentYear) -> None:
             d.rubrics = {**d.rubrics, self.kind: {"name": self.rubric, "hash": self.content_hash, "text": self.text}}

@@ -72,7 +72,7 @@ class Ledger(Aggregate):
 
     @classmethod
     def _new(cls, event_class: type, id: UUID, **kwargs: Any):  # noqa: A002
-        kwargs = normal_texts(kwargs)
+        kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=id, originator_version=cls.INITIAL_VERSION)
@@ -80,7 +80,7 @@ class Ledger(Aggregate):
         return cls._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
-        kwargs = normal_texts(kwargs)
+        kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=self.id, originator_version=self.version + 1)

@@ -101,6 +101,8 @@ def typed(text: object) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip()
 
 
-def normal_texts(fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` of a new event with each known text field in normal form (refused if it cannot be)."""
-    return {k: FIELDS[k].clean(v) if isinstance(v, str) and k in FIELDS else v for k, v in fields.items()}
+def normal_texts(fields: dict[str, Any], verbatim: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``fields`` of a new event with each known text field in normal form (refused if it cannot be);
+    the fields named in ``verbatim`` (an event's own list: a rubric file kept byte for byte) are not."""
+    return {k: FIELDS[k].clean(v) if isinstance(v, str) and k in FIELDS and k not in verbatim else v
+            for k, v in fields.items()}
