@@ -22,8 +22,9 @@ from bpt.domain.calendar import clamp_to_year
 from bpt.domain.department import DepartmentYear, FiscalYear
 from bpt.domain.ledger import department_id, fiscal_year_id, project_id
 from bpt.domain.project import ProjectYear
-from bpt.domain.refusal import Refusal
+from bpt.domain.refusal import Refusal, Unavailable
 from bpt.domain.rubric import Rubric
+from bpt.domain.text import normal
 from bpt.domain.years import YearPlan
 from bpt.domain.values import CURRENT, FUNDING_SOURCES, PROJECT_KINDS, PROJECT_SPENDING, Target, check_choice
 
@@ -130,7 +131,7 @@ class BudgetApp(Application[UUID]):
             except ProgrammingError as e:
                 if getattr(e.__cause__, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
                     raise
-                raise Refusal("权限", f"当前数据库用户无权写入（{e}）；未记录任何内容") from None
+                raise Unavailable("权限", f"当前数据库用户无权写入（{e}）；未记录任何内容") from None
             except IntegrityError:
                 conflicts += 1
                 if conflicts == RETRIES:
@@ -139,7 +140,7 @@ class BudgetApp(Application[UUID]):
             except OperationalError as e:
                 if time.monotonic() - began > UNAVAILABLE_S:
                     # The connection may have dropped during the commit: say so, not "nothing recorded".
-                    raise Refusal("数据库", f"数据库暂时不可用（{one_line(e)}）；本次操作可能未记录，"
+                    raise Unavailable("数据库", f"数据库暂时不可用（{one_line(e)}）；本次操作可能未记录，"
                                           "请稍后用 bpt history 核对后再提交（重复的凭证号/文号会被拒绝）") from None
                 time.sleep(random.uniform(0.1, 0.5))
 
@@ -281,7 +282,7 @@ class BudgetApp(Application[UUID]):
                  confirm_duplicate: bool = False) -> None:
         """调剂: both halves are saved in one transaction, or neither is."""
         check_choice(source, FUNDING_SOURCES, "资金来源")
-        if source_project == target_project:
+        if normal("project", source_project) == normal("project", target_project):
             raise Refusal("调入项目", "调出与调入不能是同一项目")
 
         def attempt() -> None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from decimal import Decimal
 
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import typed
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(text: str, field: str = "日期") -> date:
+    """Strictly ``YYYY-MM-DD`` (full-width digits allowed): not ``20210315`` nor ``2021-W10-1``,
+    which ``date.fromisoformat`` also accepts."""
+    raw = typed(text)
     try:
-        return date.fromisoformat(str(text).strip())
+        if not _ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
     except ValueError:
         raise Refusal(field, f"日期格式应为 YYYY-MM-DD，收到“{text}”") from None
 

@@ -13,6 +13,7 @@ from bpt.domain.ledger import Ledger
 from bpt.domain.money import check_number
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, Rubric, builtin_rubric, load_rubric_text
+from bpt.domain.text import normal
 
 # 部门整体支出绩效评价基础数据: the named figures a department-level rubric may use,
 # recorded by `bpt dept data`. Keys are stable identifiers; labels are the forms' words.
@@ -70,6 +71,7 @@ class FiscalYear(Ledger):
         return cls._new(cls.Created, id, year=year, operator=operator, effective_date=effective_date)
 
     def register(self, dept: str, operator: str, effective_date: date) -> None:
+        dept = normal("dept", dept)
         if dept in self.departments:
             raise Refusal("部门编号", f"{dept} 已在 {self.year} 年度登记")
         self.trigger_event(self.DepartmentRegistered, dept=dept, operator=operator, effective_date=effective_date)
@@ -126,6 +128,7 @@ class DepartmentYear(Ledger):
         content_hash: str
         kind: str  # "project" or "department"
         text: str  # the rubric file itself, so the rule in force can always be re-read from the events
+        verbatim = ("text",)  # kept byte for byte (its hash is content_hash), not normalised as prose
 
         def apply(self, d: DepartmentYear) -> None:
             d.rubrics = {**d.rubrics, self.kind: {"name": self.rubric, "hash": self.content_hash, "text": self.text}}
@@ -152,7 +155,7 @@ class DepartmentYear(Ledger):
     @classmethod
     def register(cls, id: Any, *, year: int, code: str, name: str, staff_quota: int | None,  # noqa: A002
                  staff_actual: int | None, operator: str, effective_date: date) -> DepartmentYear:
-        if not code.strip():
+        if not normal("dept", code):
             raise Refusal("部门编号", "不能为空")
         if not name.strip():
             raise Refusal("部门名称", "不能为空")
@@ -162,6 +165,7 @@ class DepartmentYear(Ledger):
                         staff_actual=staff_actual, operator=operator, effective_date=effective_date)
 
     def add_project(self, project: str, kind: str, operator: str, effective_date: date) -> None:
+        project = normal("project", project)
         if project in self.projects:
             raise Refusal("项目编号", f"{project} 已在部门 {self.code} 登记")
         self.trigger_event(self.ProjectRegistered, project=project, kind=kind, operator=operator,

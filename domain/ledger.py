@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from bpt.domain.chain import GENESIS, link
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import normal, normal_texts
 
 # Aggregate ids are derived from business keys, so "the project P01 of 2021" has exactly
 # one id everywhere, and a second registration collides in the event store.
@@ -22,11 +23,11 @@ def fiscal_year_id(year: int) -> UUID:
 
 
 def department_id(year: int, code: str) -> UUID:
-    return uuid5(_NAMESPACE, f"dept:{year}:{code}")
+    return uuid5(_NAMESPACE, f"dept:{year}:{normal('dept', code)}")
 
 
 def project_id(year: int, code: str) -> UUID:
-    return uuid5(_NAMESPACE, f"project:{year}:{code}")
+    return uuid5(_NAMESPACE, f"project:{year}:{normal('project', code)}")
 
 
 # Control characters are refused in every text an event carries (tab and line breaks
@@ -71,6 +72,7 @@ class Ledger(Aggregate):
 
     @classmethod
     def _new(cls, event_class: type, id: UUID, **kwargs: Any):  # noqa: A002
+        kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=id, originator_version=cls.INITIAL_VERSION)
@@ -78,6 +80,7 @@ class Ledger(Aggregate):
         return cls._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=self.id, originator_version=self.version + 1)

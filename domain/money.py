@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import typed
 
 CENT = Decimal("0.01")
 WAN = Decimal("10000")
@@ -21,9 +22,13 @@ MAX_AMOUNT = Decimal("1000000000000.00")
 MAX_NUMBER = Decimal("1E15")
 MAX_DECIMALS = 6
 
-_NUMBER = r"(?P<num>\d{1,16}(?:\.\d{1,8})?)"
-_AMOUNT_RE = re.compile(rf"^(?P<sign>[+\-]?){_NUMBER}(?P<unit>万元|万|元)?$")
-_QUANTITY_RE = re.compile(rf"^(?P<sign>[+\-]?){_NUMBER}\s*(?P<unit>万元|万|元|%|％)?")
+# ASCII digits only (after NFKC, see text.typed): ``\d`` would read ``৪`` as 4.
+_NUMBER = r"(?P<num>[0-9]{1,16}(?:\.[0-9]{1,8})?)"
+_AMOUNT_RE = re.compile(rf"(?P<sign>[+\-]?){_NUMBER}(?P<unit>万元|万|元)?")
+# A quantity is read whole: an optional unit word after it is Chinese (次, 人, 个, 人次 …), never
+# another number, multiplier or letters (``10万万``, ``1e5``, ``5abc`` are refused).
+_QUANTITY_RE = re.compile(rf"(?P<sign>[+\-]?){_NUMBER} ?(?P<unit>万元|万|元|%)?(?: ?[\u4e00-\u9fff]{{1,8}})?")
+_NOT_A_UNIT_WORD = re.compile("[万亿元]")
 
 
 def yuan(value: Decimal) -> Decimal:
@@ -58,8 +63,8 @@ def parse_amount(text: str, field: str, *, signed: bool = False, allow_zero: boo
     ``signed``: a leading ``+``/``-`` is allowed (``adjust``); otherwise a sign is refused
     because the verb implies it. Raises Refusal naming ``field``.
     """
-    raw = str(text).strip().replace(",", "").replace("，", "")
-    m = _AMOUNT_RE.match(raw)
+    raw = typed(text).replace(",", "")
+    m = _AMOUNT_RE.fullmatch(raw)
     if not m:
         raise Refusal(field, f"无法识别的金额“{text}”（示例：26万、26.5万元、260000、260000.00）")
     if m["sign"] and not signed:
@@ -86,13 +91,13 @@ def parse_quantity(text: str, field: str) -> Decimal:
     ``%`` divides by 100, ``万``/``万元`` multiplies by 10,000; a trailing unit word
     (次, 人, 个, …) is ignored. Returns an exact Decimal.
     """
-    raw = str(text).strip().replace(",", "")
-    m = _QUANTITY_RE.match(raw)
-    if not m:
-        raise Refusal(field, f"无法识别的数值“{text}”（示例：5、100%、26万）")
+    raw = typed(text).replace(",", "")
+    m = _QUANTITY_RE.fullmatch(raw)
+    if not m or _NOT_A_UNIT_WORD.search(raw, m.end("unit") if m["unit"] else m.end("num")):
+        raise Refusal(field, f"无法识别的数值“{text}”（示例：5、100%、26万；数字之后只能是单位）")
     value = Decimal(m["num"])
     unit = m["unit"]
-    if unit in ("%", "％"):
+    if unit == "%":
         value /= Decimal(100)
     elif unit in ("万", "万元"):
         value *= WAN
@@ -101,8 +106,8 @@ def parse_quantity(text: str, field: str) -> Decimal:
 
 def parse_number(text: str, field: str) -> Decimal:
     """A plain decimal number (a weight, a score): ``10``, ``9.5``; no units, no exponents."""
-    raw = str(text).strip()
-    if not re.fullmatch(r"[+\-]?\d{1,12}(?:\.\d{1,6})?", raw):
+    raw = typed(text)
+    if not re.fullmatch(r"[+\-]?[0-9]{1,12}(?:\.[0-9]{1,6})?", raw):
         raise Refusal(field, f"不是数字“{text}”")
     return Decimal(raw)
 

@@ -12,6 +12,7 @@ from bpt.domain.calendar import check_in_year
 from bpt.domain.ledger import Ledger
 from bpt.domain.money import ZERO, check_amount, check_number, fmt_yuan
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import normal
 from bpt.domain.rubric import Rubric, check_assessment
 from bpt.domain.values import CARRIED, QUALITATIVE, Target
 
@@ -229,7 +230,7 @@ class ProjectYear(Ledger):
     @classmethod
     def register(cls, id: Any, *, year: int, dept: str, code: str, name: str, kind: str,  # noqa: A002
                  operator: str, effective_date: date) -> ProjectYear:
-        if not code.strip():
+        if not normal("project", code):
             raise Refusal("项目编号", "不能为空")
         if not name.strip():
             raise Refusal("项目名称", "不能为空")
@@ -284,7 +285,8 @@ class ProjectYear(Ledger):
             raise Refusal(field, "金额必须大于零")
 
     def _check_doc(self, doc: str, amount: Decimal, confirm_duplicate: bool) -> None:
-        if not doc.strip():
+        doc = normal("doc", doc)
+        if not doc:
             raise Refusal("文号", "不能为空")
         if not confirm_duplicate and self._doc_key(doc, amount) in self.docs:
             raise Refusal("文号", f"{doc} 已以相同金额 {fmt_yuan(amount)} 元记录在项目 {self.code}，"
@@ -374,7 +376,8 @@ class ProjectYear(Ledger):
 
     def pay(self, amount: Decimal, source: str, voucher: str, effective_date: date, operator: str, note: str = "") -> None:
         self._check_positive(amount)
-        if not voucher.strip():
+        voucher = normal("voucher", voucher)
+        if not voucher:
             raise Refusal("凭证号", "不能为空")
         if voucher in self.payments:
             raise Refusal("凭证号", f"{voucher} 已在项目 {self.code} {self.year} 年度使用过")
@@ -384,6 +387,7 @@ class ProjectYear(Ledger):
                            effective_date=effective_date, operator=operator)
 
     def reverse(self, voucher: str, effective_date: date, reason: str, operator: str) -> None:
+        voucher = normal("voucher", voucher)
         payment = self.payments.get(voucher)
         if payment is None:
             raise Refusal("凭证号", f"项目 {self.code} {self.year} 年度没有凭证 {voucher}")
@@ -392,6 +396,9 @@ class ProjectYear(Ledger):
         if not reason.strip():
             raise Refusal("原因", "冲销必须说明原因")
         self._check_date(effective_date)
+        if effective_date < payment["date"]:
+            raise Refusal("日期", f"冲销日期 {effective_date.isoformat()} 早于凭证 {voucher} 的支出日期 "
+                                  f"{payment['date'].isoformat()}")
         self.trigger_event(self.PaymentReversed, amount=payment["amount"], source=payment["source"], voucher=voucher,
                            reason=reason, effective_date=effective_date, operator=operator)
 
@@ -407,7 +414,7 @@ class ProjectYear(Ledger):
 
     def indicator(self, code: str) -> dict:
         try:
-            return self.indicators[code]
+            return self.indicators[normal("indicator", code)]
         except KeyError:
             raise Refusal("指标", f"项目 {self.code} {self.year} 年度没有指标 {code}") from None
 
@@ -416,6 +423,7 @@ class ProjectYear(Ledger):
 
     def declare_indicator(self, level1: str, level2: str, name: str, target: Target, unit: str, weight: Decimal,
                           effective_date: date, operator: str) -> str:
+        level1, level2, name = normal("level1", level1), normal("level2", level2), normal("name", name)
         for field, value in (("一级指标", level1), ("二级指标", level2), ("三级指标", name)):
             if not value.strip():
                 raise Refusal(field, "不能为空")

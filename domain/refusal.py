@@ -25,3 +25,8 @@ class Refusal(Exception):
 
     def __str__(self) -> str:
         return _one_line(f"{self.field}：{self.message}")
+
+
+class Unavailable(Refusal):
+    """A service or file the command needs is unavailable (the database, a disk, the broker):
+    not the user's input. The CLI exits 3 for it, 2 for any other refusal."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bpt.domain.money import parse_quantity
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import NAME_LIMIT, clean, typed
 
 # 资金来源
 CURRENT = "当年财政拨款"
@@ -54,10 +55,10 @@ class Target:
 
     @classmethod
     def parse(cls, text: str, field: str = "年度指标值") -> Target:
-        raw = str(text).strip()
+        raw = clean(str(text), field, NAME_LIMIT)
         if not raw:
             raise Refusal(field, "不能为空")
-        m = _TARGET_RE.match(raw)
+        m = _TARGET_RE.match(typed(raw))
         if not m:
             return cls(QUALITATIVE, None, raw)
         value = parse_quantity(m["rest"], field)

@@ -17,7 +17,7 @@ Knobs (environment):
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.broker import Broker
@@ -25,6 +25,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from bpt.domain.refusal import Refusal
+from bpt.projections.store.failure import without_password
 
 URL_ENV = "BPT_BROKER_URL"
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -87,13 +88,7 @@ def setup_broker(url: str | None = None) -> Broker:
 
 def display_url(url: str | None) -> str | None:
     """The broker URL without its password, for output."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    return None if url is None else without_password(url)
 
 
 def _env_int(name: str, default: int) -> int:

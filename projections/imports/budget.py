@@ -15,6 +15,7 @@ from decimal import Decimal
 from bpt.domain.money import fmt_yuan
 from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import normal
 from bpt.domain.values import CARRIED, CURRENT, check_choice
 from bpt.projections.imports.batch import Batch
 from bpt.projections.imports.cells import cell_amount, cell_date, cell_source, required
@@ -57,8 +58,8 @@ def parse(row: Row, units: dict[str, str]) -> BudgetRow:
     source = cell_source(row["资金来源"], default=CARRIED if kind == CARRY else CURRENT)
     if (kind == CARRY and source != CARRIED) or (kind == INITIAL and source == CARRIED):
         raise Refusal("资金来源", f"类型{kind}与资金来源{source}不符（上年结转的资金来源是{CARRIED}）")
-    return BudgetRow(row.number, required(row["项目编号"], "项目编号"), kind, abs(amount), source,
-                     required(row["文号"], "文号"), cell_date(row["日期"]), row["原因"], row["项目名称"])
+    return BudgetRow(row.number, normal("project", required(row["项目编号"], "项目编号")), kind, abs(amount), source,
+                     normal("doc", required(row["文号"], "文号")), cell_date(row["日期"]), row["原因"], row["项目名称"])
 
 
 def apply(batch: Batch, row: BudgetRow, operator: str, result: ImportResult) -> None:

@@ -9,10 +9,11 @@ from decimal import Decimal
 from bpt.domain.calendar import parse_date
 from bpt.domain.money import parse_amount
 from bpt.domain.refusal import Refusal
+from bpt.domain.text import typed
 from bpt.domain.values import CARRIED, CURRENT, FUNDING_SOURCES, OTHER, check_choice
 
 # 2021-01-15, 2021/1/15, 2021.1.15, 2021年1月15日, 20210115 (with or without a midnight time).
-_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:\s+0{1,2}:00(?::00)?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))(?: +0{1,2}:00(?::00)?)?$")
 _SOURCES = {"财政拨款": CURRENT, "当年财政拨款": CURRENT, "上年结转": CARRIED, "结转资金": CARRIED,
             "上年结转资金": CARRIED, "其他资金": OTHER, "其他": OTHER}
 
@@ -24,7 +25,7 @@ def required(text: str, column: str) -> str:
 
 
 def cell_date(text: str, column: str = "日期") -> date:
-    m = _DATE.match(required(text, column))
+    m = _DATE.match(typed(required(text, column)))
     if not m:
         return parse_date(text, column)
     year, month, day = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])

@@ -25,6 +25,16 @@ FILE = "文件"
 # Above this size an .xlsx is streamed (openpyxl read-only mode: no merged-cell information,
 # a merged cell then reads as empty cells, which the row checks refuse as empty).
 STREAM_ABOVE_BYTES = 8 * 1024 * 1024
+# ... or above this much XML once uncompressed: a small file can hold a big sheet.
+STREAM_ABOVE_UNCOMPRESSED = 64 * 1024 * 1024
+# Hostile files (issue 24), checked before anything is parsed: an .xlsx whose parts expand to
+# more than this, or with more parts than this, is refused (a zip bomb of a few MB can expand to
+# gigabytes); a .csv larger than this is refused (it is read whole). A cell longer than Excel's
+# own limit is refused where it is read.
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_ENTRIES = 10_000
+MAX_CSV_BYTES = 256 * 1024 * 1024
+CELL_LIMIT = 32_767
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if len(value) > CELL_LIMIT:
+            raise Refusal(FILE, f"有单元格长 {len(value)} 个字符，超过 Excel 的上限 {CELL_LIMIT}")
         return value.strip()
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -103,7 +115,8 @@ def _xlsx_sheets(path: str, head: bytes) -> Iterator[list[Sheet]]:
     name = os.path.basename(path)
     if not head.startswith(b"PK"):
         raise Refusal(FILE, f"{name} 不是有效的 xlsx 文件（内容不是 Excel 工作簿；若是 CSV 请改用 .csv 扩展名）")
-    stream = os.path.getsize(path) > STREAM_ABOVE_BYTES
+    expanded = _check_archive(path, name)
+    stream = os.path.getsize(path) > STREAM_ABOVE_BYTES or expanded > STREAM_ABOVE_UNCOMPRESSED
     try:
         workbook = openpyxl.load_workbook(path, read_only=stream, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
@@ -112,6 +125,22 @@ def _xlsx_sheets(path: str, head: bytes) -> Iterator[list[Sheet]]:
         yield [_xlsx_sheet(ws, stream) for ws in workbook.worksheets]
     finally:
         workbook.close()
+
+
+def _check_archive(path: str, name: str) -> int:
+    """The uncompressed size of the workbook's parts, refused above the limits before opening."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise Refusal(FILE, f"{name} 无法作为 xlsx 读取（{type(e).__name__}）；请在 Excel 中重新保存为 .xlsx") from None
+    if len(entries) > MAX_ENTRIES:
+        raise Refusal(FILE, f"{name} 含 {len(entries)} 个内部文件，超过上限 {MAX_ENTRIES}，不是正常的工作簿")
+    expanded = sum(e.file_size for e in entries)
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise Refusal(FILE, f"{name} 解压后 {expanded // (1024 * 1024)} MB，超过上限 "
+                            f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB；请拆分为多个文件或改用 CSV")
+    return expanded
 
 
 def _xlsx_sheet(ws, stream: bool) -> Sheet:
@@ -129,6 +158,10 @@ def _csv_sheet(path: str, head: bytes) -> Sheet:
     name = os.path.basename(path)
     if head.startswith(b"PK"):
         raise Refusal(FILE, f"{name} 实际是 xlsx 工作簿，请改用 .xlsx 扩展名")
+    size = os.path.getsize(path)
+    if size > MAX_CSV_BYTES:
+        raise Refusal(FILE, f"{name} 有 {size // (1024 * 1024)} MB，超过上限 {MAX_CSV_BYTES // (1024 * 1024)} MB；"
+                            "请拆分为多个文件")
     with open(path, "rb") as f:
         data = f.read()
     if b"\x00" in data[:4096]:
@@ -152,6 +185,8 @@ def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[tuple[int, list[
     number = 0
     try:
         for number, values in enumerate(reader, 1):
+            if values and max(map(len, values)) > CELL_LIMIT:
+                raise Refusal(FILE, f"{name} 第 {number} 行有单元格超过 Excel 的上限 {CELL_LIMIT} 个字符")
             yield number, [v.strip() for v in values]  # cell_text of a str, without a call per cell
     except csv.Error as e:
         raise Refusal(FILE, f"{name} 第 {number + 1} 行不是有效的 CSV（{e}）") from None

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse, urlunparse
 from eventsourcing.persistence import OperationalError
 
 from bpt.domain.application import UNAVAILABLE_S, BudgetApp, one_line
-from bpt.domain.refusal import Refusal
+from bpt.domain.refusal import Refusal, Unavailable
 
 DEFAULT_URL = "bpt.db"
 
@@ -32,6 +32,16 @@ class Database:
     @classmethod
     def from_option(cls, option: str | None) -> Database:
         return cls(option or os.environ.get("BPT_DATABASE_URL") or DEFAULT_URL)
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        from bpt.projections.store.failure import without_password
+
+        return without_password(self.url)
+
+    def not_initialised(self) -> Unavailable:
+        return Unavailable("数据库", f"{self.display_url} 尚未初始化，请先运行 bpt init")
 
     @property
     def is_postgres(self) -> bool:
@@ -54,7 +64,7 @@ class Database:
     def _pg(self):
         u = urlparse(self.url)
         if not u.path.strip("/"):
-            raise Refusal("数据库", f"PostgreSQL 地址缺少数据库名：{self.public_url}")
+            raise Refusal("数据库", f"PostgreSQL 地址缺少数据库名：{self.display_url}")
         return u
 
     def app_env(self, *, create_table: bool = False) -> dict[str, str]:
@@ -119,12 +129,12 @@ class Database:
                 if not _unreachable(e):
                     raise
                 if time.monotonic() - began > UNAVAILABLE_S:
-                    raise Refusal("数据库", f"数据库暂时不可用（{one_line(e)}），请稍后再试") from None
+                    raise Unavailable("数据库", f"数据库暂时不可用（{one_line(e)}），请稍后再试") from None
                 time.sleep(random.uniform(0.1, 0.5))
 
     def _open_app(self, create_table: bool) -> BudgetApp:
         if not create_table and not self.exists():
-            raise Refusal("数据库", f"{self.public_url} 尚未初始化，请先运行 bpt init")
+            raise self.not_initialised()
         lock = nullcontext if self.is_postgres else partial(file_lock, self.sqlite_path + ".lock")
         return BudgetApp(env=self.app_env(create_table=create_table), write_lock=lock)
 
@@ -138,12 +148,19 @@ def with_configured_credentials(url: str) -> str:
 
 
 def _unreachable(error: Exception) -> bool:
-    """The server could not be reached (the library's error, or psycopg's from ``exists``)."""
+    """The server could not be reached (the library's error, or psycopg's from ``exists``); a
+    missing database or a refused login is no reason to wait: it is reported at once."""
+    if any(s in str(error) for s in _NOT_TRANSIENT):
+        return False
     if isinstance(error, OperationalError):
         return True
     import psycopg
 
     return isinstance(error, psycopg.OperationalError)
+
+
+# Connection errors that waiting will not cure (psycopg's messages; the server's are English).
+_NOT_TRANSIENT = ("does not exist", "authentication failed", "no password supplied", "permission denied")
 
 
 @contextmanager

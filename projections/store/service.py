@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ class Bpt:
     def views(self) -> Iterator[Sql]:
         """A connection to the view tables, this thread's alone until the block ends. A kept
         connection the server has closed meanwhile (restart, idle timeout) is replaced."""
-        sql = self._kept() or Sql(self.db)
+        sql = self._kept() or self._connect()
         try:
             yield sql
         finally:
@@ -45,6 +46,11 @@ class Bpt:
                     self._idle.append(sql)
             if not keep:
                 sql.close()
+
+    def _connect(self) -> Sql:
+        if not self.db.is_postgres and not os.path.exists(self.db.sqlite_path):
+            raise self.db.not_initialised()  # reading must not leave an empty file behind
+        return Sql(self.db)
 
     def _kept(self) -> Sql | None:
         """An idle connection that can still be used, if there is one (closing those that cannot)."""

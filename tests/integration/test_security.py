@@ -161,5 +161,5 @@ def test_pg_reviewer_reads_everything_and_writes_nothing(protected_pg, bpt):
     assert '"P01"' in shown.stdout
     refused = bpt("pay", "P01", "1", "--year", str(Y), "--voucher", "记-x", "--date", f"{Y}-05-01",
                   db=reviewer_url)
-    assert refused.returncode == 2
+    assert refused.returncode == 3  # a permission refused by PostgreSQL: a service failure (issue 24)
     assert refused.stderr.startswith("错误：权限：") and refused.stderr.count("\n") == 1, refused.stderr

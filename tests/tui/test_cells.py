@@ -50,7 +50,7 @@ def test_sorting_puts_rows_without_a_value_last_and_warnings_by_severity():
 def test_bpt_tui_refuses_a_database_that_was_never_initialised(bpt, tmp_path):
     missing = tmp_path / "none.db"
     result = bpt("tui", "--year", "2021", db=str(missing))
-    assert result.returncode == 2
+    assert result.returncode == 3  # a file unavailable, not refused input (issue 24)
     assert result.stderr.strip().splitlines() == [f"错误：数据库：{missing} 尚未初始化，请先运行 bpt init"]
     assert not missing.exists()
 

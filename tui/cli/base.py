@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bpt.domain.refusal import Refusal
+from bpt.domain.refusal import Refusal, Unavailable
 from bpt.tui.cli.help import Group
 
 if TYPE_CHECKING:
@@ -111,9 +111,41 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: a refused command prints one line on stderr and exits 2."""
+    """Entry point and the CLI's error boundary: every failure is one line on stderr, exit 2 for
+    refused input, 3 for a service or file unavailable, 1 for an internal error (its traceback
+    goes to a log file the line names; projections/store/failure.py)."""
+    try:
+        _main(argv)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("已取消", err=True)
+        sys.exit(1)
+    except Exception as error:  # noqa: BLE001 - the boundary: nothing escapes as a traceback
+        from bpt.projections.store.failure import describe
+
+        failure = describe(error, _url_of(argv))
+        click.echo(f"错误：{failure.line}", err=True)
+        sys.exit(failure.code)
+
+
+def _url_of(argv: list[str] | None) -> str:
+    """The database URL this invocation used (for messages that must not show its password)."""
+    from bpt.projections.store.database import Database
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return Database.from_option(args[i + 1]).url
+        if arg.startswith("--db="):
+            return Database.from_option(arg.removeprefix("--db=")).url
+    return Database.from_option(None).url
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="bpt", standalone_mode=False)
+    except Unavailable as unavailable:
+        click.echo(f"错误：{unavailable}", err=True)
+        sys.exit(3)
     except Refusal as refusal:
         click.echo(f"错误：{refusal}", err=True)
         sys.exit(2)
@@ -132,9 +164,6 @@ def main(argv: list[str] | None = None) -> None:
         where = f"{e.ctx.command_path}：" if e.ctx else ""
         click.echo(f"错误：{where}{e.format_message()}", err=True)
         sys.exit(2)
-    except click.Abort:
-        click.echo("已取消", err=True)
-        sys.exit(1)
     except click.ClickException as e:
         click.echo(f"错误：{e.format_message()}", err=True)
         sys.exit(e.exit_code)
