@@ -16,9 +16,9 @@ from bpt.domain.department import BASIC_DATA, DepartmentYear
 from bpt.domain.ledger import department_id
 from bpt.domain.money import ZERO, fmt_yuan
 from bpt.domain.refusal import Refusal
-from bpt.projections.store.classified import department_logs, merged
+from bpt.projections.store.classified import department_logs
 from bpt.projections.store.eventlog import log, row
-from bpt.projections.store.facts import department_state
+from bpt.projections.store.facts import declared_and_derived, department_state
 from bpt.projections.store.service import Bpt
 
 
@@ -47,7 +47,7 @@ def explain_department(bpt: Bpt, year: int, code: str, figure: str, as_of: date 
             flows.append(flow)
             if spec is not None and spec.contribution(flow) is not None:
                 moving.append((x, flow, project))
-    origin = merged(dept, flows)[1].get(figure, df.DECLARED if spec is None else df.COMPUTED)
+    origin = declared_and_derived(dept, flows)[1].get(figure, df.DECLARED if spec is None else df.COMPUTED)
     doc = {"dept": code, "name": dept.name, "year": year, "figure": figure,
            "as_of": (as_of or date(year, 12, 31)).isoformat(), "origin": origin,
            "position": position}

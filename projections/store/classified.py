@@ -18,7 +18,7 @@ from bpt.domain.ledger import project_id
 from bpt.domain.money import fmt_yuan
 from bpt.domain.refusal import Refusal
 from bpt.projections.store.eventlog import Logged, logs, upto
-from bpt.projections.store.facts import department_state
+from bpt.projections.store.facts import declared_and_derived, department_state
 from bpt.projections.store.service import Bpt
 
 
@@ -50,19 +50,14 @@ def derived_figures(bpt: Bpt, year: int, code: str, as_of: date | None = None,
     """The department's figures by name, and each one's origin (计算 / 填报): derived from the
     classified events, or typed with ``bpt dept data`` where no classified ledger is kept."""
     dept = _department(bpt, year, code, upto_position)
-    return merged(dept, department_flows(bpt, year, dept, as_of, upto_position))
-
-
-def merged(dept: DepartmentYear, flows: list[df.Flow]) -> tuple[dict[str, Decimal], dict[str, str]]:
-    declared = {key: entry["value"] for key, entry in dept.basic_data.items()}
-    return df.merge(df.figures(flows), declared, df.classified(flows))
+    return declared_and_derived(dept, department_flows(bpt, year, dept, as_of, upto_position))
 
 
 def figures_doc(bpt: Bpt, year: int, code: str, as_of: date | None = None) -> dict:
     """The CLI ``bpt dept figures --json`` document; amounts in 元."""
     dept = _department(bpt, year, code, None)
     flows = department_flows(bpt, year, dept, as_of)
-    values, origin = merged(dept, flows)
+    values, origin = declared_and_derived(dept, flows)
 
     def y(key: str) -> str:
         return fmt_yuan(values[key])
