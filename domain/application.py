@@ -19,9 +19,10 @@ from eventsourcing.persistence import (IntegrityError, JSONTranscoder, Operation
 from eventsourcing.utils import get_topic, register_topic
 
 from bpt.domain.calendar import clamp_to_year
+from bpt.domain.classification import Classification
 from bpt.domain.department import DepartmentYear, FiscalYear
 from bpt.domain.ledger import department_id, fiscal_year_id, project_id
-from bpt.domain.project import ProjectYear
+from bpt.domain.project import NO_CLASSIFICATION, ProjectYear
 from bpt.domain.refusal import Refusal, Unavailable
 from bpt.domain.rubric import Rubric
 from bpt.domain.text import normal
@@ -263,19 +264,24 @@ class BudgetApp(Application[UUID]):
     # -- budget -----------------------------------------------------------------------
 
     def approve(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, source: str = CURRENT,
-                operator: str, confirm_duplicate: bool = False) -> ProjectYear:
+                operator: str, confirm_duplicate: bool = False,
+                classification: Classification = NO_CLASSIFICATION) -> ProjectYear:
         check_choice(source, FUNDING_SOURCES, "资金来源")
-        return self._change_project(year, project, lambda p: p.approve(amount, source, doc, on, operator, confirm_duplicate))
+        return self._change_project(year, project, lambda p: p.approve(amount, source, doc, on, operator,
+                                                                       confirm_duplicate, classification))
 
     def carry_over(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, operator: str,
-                   confirm_duplicate: bool = False) -> ProjectYear:
-        return self._change_project(year, project, lambda p: p.carry_over(amount, doc, on, operator, confirm_duplicate))
+                   confirm_duplicate: bool = False, classification: Classification = NO_CLASSIFICATION) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.carry_over(amount, doc, on, operator, confirm_duplicate,
+                                                                          classification))
 
     def adjust(self, project: str, year: int, amount: Decimal, *, doc: str, on: date, reason: str,
-               source: str = CURRENT, operator: str, confirm_duplicate: bool = False) -> ProjectYear:
+               source: str = CURRENT, operator: str, confirm_duplicate: bool = False,
+               classification: Classification = NO_CLASSIFICATION) -> ProjectYear:
         check_choice(source, FUNDING_SOURCES, "资金来源")
         return self._change_project(year, project,
-                             lambda p: p.adjust(amount, source, doc, on, reason, operator, confirm_duplicate))
+                             lambda p: p.adjust(amount, source, doc, on, reason, operator, confirm_duplicate,
+                                                classification))
 
     def transfer(self, source_project: str, target_project: str, year: int, amount: Decimal, *, doc: str,
                  on: date, reason: str, source: str = CURRENT, operator: str,
@@ -294,9 +300,10 @@ class BudgetApp(Application[UUID]):
         self.retry(attempt)
 
     def pay(self, project: str, year: int, amount: Decimal, *, voucher: str, on: date, source: str = CURRENT,
-            operator: str, note: str = "") -> ProjectYear:
+            operator: str, note: str = "", classification: Classification = NO_CLASSIFICATION) -> ProjectYear:
         check_choice(source, FUNDING_SOURCES, "资金来源")
-        return self._change_project(year, project, lambda p: p.pay(amount, source, voucher, on, operator, note))
+        return self._change_project(year, project, lambda p: p.pay(amount, source, voucher, on, operator, note,
+                                                                   classification))
 
     def reverse(self, project: str, year: int, *, voucher: str, reason: str, operator: str,
                 on: date | None = None) -> ProjectYear:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -55,6 +57,17 @@ def _check_text(value: Any, name: str) -> None:
         raise Refusal(_FIELD_NAMES.get(name, name), f"含有控制字符 U+{ord(bad.group()):04X}")
 
 
+@lru_cache(maxsize=None)  # per event class
+def _defaults(event_class: type) -> tuple[tuple[str, Any], ...]:
+    """The event's defaulted fields: the event stores them, so its chain hashes them too."""
+    return tuple((f.name, f.default) for f in dataclasses.fields(event_class) if f.default is not dataclasses.MISSING)
+
+
+def _complete(event_class: type, kwargs: dict[str, Any]) -> None:
+    for name, default in _defaults(event_class):
+        kwargs.setdefault(name, default)
+
+
 class Ledger(Aggregate):
     """An aggregate whose events all carry ``operator``, ``effective_date`` and ``chain``."""
 
@@ -74,6 +87,7 @@ class Ledger(Aggregate):
     def _new(cls, event_class: type, id: UUID, **kwargs: Any):  # noqa: A002
         kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
+        _complete(event_class, kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=id, originator_version=cls.INITIAL_VERSION)
         kwargs["chain"] = link(GENESIS, event_class.__name__, fields)
@@ -82,6 +96,7 @@ class Ledger(Aggregate):
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
         kwargs = normal_texts(kwargs, getattr(event_class, "verbatim", ()))
         check_texts(kwargs)
+        _complete(event_class, kwargs)
         kwargs["timestamp"] = event_class.create_timestamp()
         fields = dict(kwargs, originator_id=self.id, originator_version=self.version + 1)
         kwargs["chain"] = link(self.chain, event_class.__name__, fields)

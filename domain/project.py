@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from bpt.domain.calendar import check_in_year
+from bpt.domain.classification import DEFAULT_FUND_TYPE, Classification
 from bpt.domain.ledger import Ledger
 from bpt.domain.money import ZERO, check_amount, check_number, fmt_yuan
 from bpt.domain.refusal import Refusal
@@ -27,9 +29,20 @@ EXECUTED = "executed"
 LINES = (INITIAL, CARRIED_OVER, INCREASES, DECREASES, TRANSFERS_IN, TRANSFERS_OUT, EXECUTED)
 # Sign of each line in 全年预算数 (executed is not part of it).
 BUDGET_SIGNS = {INITIAL: 1, CARRIED_OVER: 1, INCREASES: 1, DECREASES: -1, TRANSFERS_IN: 1, TRANSFERS_OUT: -1}
+NO_CLASSIFICATION = Classification()  # no 经济分类 / 功能分类, 一般公共预算, not 政府采购
 ADDING_LINES = tuple(line for line, sign in BUDGET_SIGNS.items() if sign > 0)
 TAKING_LINES = tuple(line for line, sign in BUDGET_SIGNS.items() if sign < 0)
 
+
+
+class _Classified(Ledger.Event):
+    """An event about money with its classification (keyword-only, defaulted: events stored
+    before classification existed decode with 未分类, 一般公共预算, not 政府采购)."""
+
+    econ: str = field(default="", kw_only=True)  # 经济分类 类 or 款 code
+    func: str = field(default="", kw_only=True)  # 功能分类 code
+    fund_type: str = field(default=DEFAULT_FUND_TYPE, kw_only=True)  # 预算类型 (资金性质)
+    procurement: bool = field(default=False, kw_only=True)  # 政府采购
 
 
 class ProjectYear(Ledger):
@@ -57,7 +70,7 @@ class ProjectYear(Ledger):
 
     # -- budget events ----------------------------------------------------------------
 
-    class _Movement(Ledger.Event):
+    class _Movement(_Classified):
         """A change of one budget line of one funding source."""
 
         amount: Decimal
@@ -68,7 +81,7 @@ class ProjectYear(Ledger):
 
         def apply(self, p: ProjectYear) -> None:
             p._add(self.line, self.source, self.amount)
-            p.docs[p._doc_key(self.doc, self.amount)] = type(self).__name__
+            p.docs[p._doc_key(self.doc, self.amount, self.econ)] = type(self).__name__
 
     class Approved(_Movement):
         """年初预算批复."""
@@ -131,7 +144,7 @@ class ProjectYear(Ledger):
         counterpart: str
         line = TRANSFERS_OUT
 
-    class Paid(Ledger.Event):
+    class Paid(_Classified):
         """支出/拨付."""
 
         amount: Decimal
@@ -141,10 +154,11 @@ class ProjectYear(Ledger):
 
         def apply(self, p: ProjectYear) -> None:
             p._add(EXECUTED, self.source, self.amount)
-            p.payments[self.voucher] = {"amount": self.amount, "source": self.source, "date": self.effective_date, "reversed": False}
+            p.payments[self.voucher] = {"amount": self.amount, "source": self.source, "date": self.effective_date,
+                                        "reversed": False, **Classification.of(self).fields()}
 
-    class PaymentReversed(Ledger.Event):
-        """冲销 of a payment: a new event, the original stays."""
+    class PaymentReversed(_Classified):
+        """冲销 of a payment: a new event, the original stays; it carries the payment's classification."""
 
         amount: Decimal
         source: str
@@ -244,8 +258,9 @@ class ProjectYear(Ledger):
         by_source[source] = by_source.get(source, ZERO) + amount
 
     @staticmethod
-    def _doc_key(doc: str, amount: Decimal) -> str:
-        return f"{doc}|{fmt_yuan(amount)}"
+    def _doc_key(doc: str, amount: Decimal, econ: str = "") -> str:
+        """The duplicate-submission key: one document may budget equal amounts on different 经济分类."""
+        return f"{doc}|{fmt_yuan(amount)}" + (f"|{econ}" if econ else "")
 
     def total(self, line: str) -> Decimal:
         return sum(self.amounts[line].values(), ZERO)
@@ -284,11 +299,11 @@ class ProjectYear(Ledger):
         if amount <= 0:
             raise Refusal(field, "金额必须大于零")
 
-    def _check_doc(self, doc: str, amount: Decimal, confirm_duplicate: bool) -> None:
+    def _check_doc(self, doc: str, amount: Decimal, confirm_duplicate: bool, econ: str = "") -> None:
         doc = normal("doc", doc)
         if not doc:
             raise Refusal("文号", "不能为空")
-        if not confirm_duplicate and self._doc_key(doc, amount) in self.docs:
+        if not confirm_duplicate and self._doc_key(doc, amount, econ) in self.docs:
             raise Refusal("文号", f"{doc} 已以相同金额 {fmt_yuan(amount)} 元记录在项目 {self.code}，"
                                   "疑似重复提交（确需重复请加 --confirm-duplicate）")
 
@@ -300,16 +315,17 @@ class ProjectYear(Ledger):
                                   f"已支出 {fmt_yuan(self.amounts[EXECUTED].get(source, ZERO))}）")
 
     def approve(self, amount: Decimal, source: str, doc: str, effective_date: date, operator: str,
-                confirm_duplicate: bool = False) -> None:
+                confirm_duplicate: bool = False, classification: Classification = NO_CLASSIFICATION) -> None:
         self._check_positive(amount)
         self._check_date(effective_date)
-        self._check_doc(doc, amount, confirm_duplicate)
+        self._check_doc(doc, amount, confirm_duplicate, classification.econ)
         event = self.CarriedOver if source == CARRIED else self.Approved
-        self.trigger_event(event, amount=amount, source=source, doc=doc, effective_date=effective_date, operator=operator)
+        self.trigger_event(event, amount=amount, source=source, doc=doc, effective_date=effective_date, operator=operator,
+                           **classification.fields())
 
     def carry_over(self, amount: Decimal, doc: str, effective_date: date, operator: str,
-                   confirm_duplicate: bool = False) -> None:
-        self.approve(amount, CARRIED, doc, effective_date, operator, confirm_duplicate)
+                   confirm_duplicate: bool = False, classification: Classification = NO_CLASSIFICATION) -> None:
+        self.approve(amount, CARRIED, doc, effective_date, operator, confirm_duplicate, classification)
 
     def carried(self, from_year: int) -> dict | None:
         """What ``bpt year open`` has carried forward from ``from_year``: {"total", "doc" (the first
@@ -338,7 +354,7 @@ class ProjectYear(Ledger):
         return difference
 
     def adjust(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str, operator: str,
-               confirm_duplicate: bool = False) -> None:
+               confirm_duplicate: bool = False, classification: Classification = NO_CLASSIFICATION) -> None:
         """``amount`` > 0 is 追加, < 0 is 调减."""
         check_amount(amount)
         if amount == 0:
@@ -346,14 +362,14 @@ class ProjectYear(Ledger):
         if not reason.strip():
             raise Refusal("原因", "追加/调减必须说明原因")
         self._check_date(effective_date)
-        self._check_doc(doc, abs(amount), confirm_duplicate)
+        self._check_doc(doc, abs(amount), confirm_duplicate, classification.econ)
         if amount > 0:
             self.trigger_event(self.Increased, amount=amount, source=source, doc=doc, reason=reason,
-                               effective_date=effective_date, operator=operator)
+                               effective_date=effective_date, operator=operator, **classification.fields())
         else:
             self._check_can_take(-amount, source, "调减")
             self.trigger_event(self.Decreased, amount=-amount, source=source, doc=doc, reason=reason,
-                               effective_date=effective_date, operator=operator)
+                               effective_date=effective_date, operator=operator, **classification.fields())
 
     def transfer_out(self, amount: Decimal, source: str, doc: str, effective_date: date, reason: str,
                      counterpart: str, operator: str, confirm_duplicate: bool = False) -> None:
@@ -374,7 +390,8 @@ class ProjectYear(Ledger):
         self.trigger_event(self.TransferredIn, amount=amount, source=source, doc=doc, reason=reason,
                            counterpart=counterpart, effective_date=effective_date, operator=operator)
 
-    def pay(self, amount: Decimal, source: str, voucher: str, effective_date: date, operator: str, note: str = "") -> None:
+    def pay(self, amount: Decimal, source: str, voucher: str, effective_date: date, operator: str, note: str = "",
+            classification: Classification = NO_CLASSIFICATION) -> None:
         self._check_positive(amount)
         voucher = normal("voucher", voucher)
         if not voucher:
@@ -384,7 +401,7 @@ class ProjectYear(Ledger):
         self._check_date(effective_date)
         self._check_can_take(amount, source, "支出")
         self.trigger_event(self.Paid, amount=amount, source=source, voucher=voucher, note=note,
-                           effective_date=effective_date, operator=operator)
+                           effective_date=effective_date, operator=operator, **classification.fields())
 
     def reverse(self, voucher: str, effective_date: date, reason: str, operator: str) -> None:
         voucher = normal("voucher", voucher)
@@ -400,7 +417,8 @@ class ProjectYear(Ledger):
             raise Refusal("日期", f"冲销日期 {effective_date.isoformat()} 早于凭证 {voucher} 的支出日期 "
                                   f"{payment['date'].isoformat()}")
         self.trigger_event(self.PaymentReversed, amount=payment["amount"], source=payment["source"], voucher=voucher,
-                           reason=reason, effective_date=effective_date, operator=operator)
+                           reason=reason, effective_date=effective_date, operator=operator,
+                           **Classification.of(payment).fields())
 
     def raise_warning(self, as_of: date, level: str, rate: Decimal | None, progress: Decimal, operator: str) -> bool:
         """Record a 双监控 warning unless one was already raised for ``as_of``; True if recorded."""

@@ -125,10 +125,12 @@ def write_budget(path: Path) -> None:
     names = {p.code: p.name for p in PROJECTS}
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(("项目编号", "项目名称", "类型", "金额", "资金来源", "文号", "日期", "原因"))
+        writer.writerow(("项目编号", "项目名称", "类型", "金额", "资金来源", "文号", "日期", "原因", "经济科目编码",
+                         "功能科目编码", "是否政府采购"))
         for row in budget_rows():
             writer.writerow((row["项目编号"], names[row["项目编号"]], row["类型"], row["金额"], row["资金来源"],
-                             row["文号"], row["日期"], row["原因"]))
+                             row["文号"], row["日期"], row["原因"], row.get("经济分类", ""), row.get("功能分类", ""),
+                             row.get("是否政府采购", "")))
 
 
 def write_payments(path: Path) -> None:
@@ -137,15 +139,17 @@ def write_payments(path: Path) -> None:
     ws = wb.active
     ws.title = "支出台账"
     ws.append((f"{DEPT_NAME} {YEAR} 年度支出台账",))
-    ws.merge_cells("A1:G1")
-    ws.append(("项目编号", "项目名称", "凭证号", "日期", "金额（元）", "资金来源", "摘要"))
+    ws.merge_cells("A1:J1")
+    ws.append(("项目编号", "项目名称", "凭证号", "日期", "金额（元）", "资金来源", "摘要", "经济科目", "功能科目", "政府采购"))
     rows = payments()
     for pay in rows:
-        ws.append((pay.project, names[pay.project], pay.voucher, pay.on, pay.amount, pay.source, pay.note))
+        what = pay.classification
+        ws.append((pay.project, names[pay.project], pay.voucher, pay.on, pay.amount, pay.source, pay.note,
+                   what.econ or None, what.func or None, "是" if what.procurement else None))
         ws.cell(ws.max_row, 4).number_format = "yyyy-mm-dd"
         ws.cell(ws.max_row, 5).number_format = "#,##0.00"
     ws.append(("合计", None, None, None, sum((p.amount for p in rows), Decimal(0))))
-    for column, width in zip("ABCDEFG", (10, 26, 16, 12, 14, 14, 40), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (10, 26, 16, 12, 14, 14, 40, 10, 10, 8), strict=True):
         ws.column_dimensions[column].width = width
     wb.save(path)
 

@@ -9,8 +9,17 @@ build gives the same events (apart from the recording timestamps).
 
 The year-end figures reproduce seed 000: 市直机关工会工作经费 26万 → 22万, 15.48万 executed
 (70.36%); 党员活动经费 40万, 12.9万 executed (32.25%); 项目支出 90 → 81万 + 35万, 80.1万
-executed; 基本支出 449.42万 at the start. A demo database is marked by the source of its
-department basic data (``DEMO_SOURCE``): ``bpt demo --fresh`` replaces only such a file.
+executed; 基本支出 449.42万 at the start. The 基本支出 budget and payments are classified
+(经济分类, 功能分类 2013101 行政运行) so that the derived 基础数据表 gives seed 000's 2021 figures:
+公用经费 预算 72.28 / 决算 52.83 (商品和服务支出 51.02 + 资本性支出 1.82, in exact 元 that round
+to the seed's 万元), its 办公经费 5.0 / 0.95, 水费、电费、差旅费 4.50 / 0.24, 会议费、培训费 0 / 0,
+三公 17 / 3.96 (= 公务用车运行维护 4 / 3.96, 公务接待 13 / 0), 政府采购 5 / 1.82, and
+对个人和家庭的补助 56.78. Seed 000's 基本支出 567.38 (工资福利支出 457.76) exceeds the 基本支出
+budget it reports (449.42 + 60.16 调增 = 509.58; with 项目支出 80.1 it would be 647.48 against the
+全年预算 625.58 its 部门整体 table executes): the demo spends within its budget, 基本支出 489.68,
+工资福利支出 380.07 (tests/integration/test_dept_figures.py names this slip). A demo database is
+marked by the source of its department basic data (``DEMO_SOURCE``): ``bpt demo --fresh``
+replaces only such a file.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from bpt.domain.classification import Classification, econ_name
 from bpt.domain.money import WAN, fmt_yuan, parse_quantity
+from bpt.domain.project import NO_CLASSIFICATION
 from bpt.domain.refusal import Refusal
 from bpt.domain.rubric import DEFAULT_PROJECT_RUBRIC, builtin_rubric
 from bpt.domain.values import BASIC_SPENDING, CURRENT, PROJECT_SPENDING, QUALITATIVE
@@ -55,6 +66,11 @@ def wan(text: str) -> Decimal:
     return Decimal(text) * WAN
 
 
+# (经济分类 款, amount in 元, 政府采购): how a classified project's budget or payments divide.
+EconShare = tuple[str, Decimal, bool]
+BASIC_FUNC = "2013101"  # 功能分类 of the 基本支出: 行政运行
+
+
 @dataclass(frozen=True)
 class DemoProject:
     code: str
@@ -63,6 +79,17 @@ class DemoProject:
     initial: Decimal  # 年初预算数, 元 (0: funded by a 追加 only)
     executed: Decimal  # 全年执行数, 元, split over ``payments``
     payments: tuple[tuple[str, str], ...]  # (date, 摘要)
+    budget_econ: tuple[EconShare, ...] = ()  # the 年初预算 by 经济分类 (one approval each); () unclassified
+    paid_econ: tuple[EconShare, ...] = ()  # the executed amount by 经济分类, spread over every payment date
+
+    @property
+    def func(self) -> str:
+        return BASIC_FUNC if self.kind == BASIC_SPENDING else ""
+
+
+def _shares(*rows: tuple[str, str] | tuple[str, str, bool]) -> tuple[EconShare, ...]:
+    """(款, 元[, 政府采购]) rows."""
+    return tuple((r[0], Decimal(r[1]), bool(r[2:] and r[2])) for r in rows)
 
 
 _MONTHLY = tuple(f"{YEAR}-{m:02d}-15" for m in range(1, 13))
@@ -92,10 +119,22 @@ PROJECTS = (
     DemoProject("P07", "市十一运会经费", PROJECT_SPENDING, Decimal(0), wan("35"), (
         ("2021-06-10", "市十一运会参赛服装器材"), ("2021-07-15", "代表团赛前集训"),
         ("2021-08-10", "代表团参赛交通食宿"), ("2021-09-06", "代表团参赛交通食宿（决赛阶段）"))),
+    # 工资福利支出 380.07万, 对个人和家庭的补助 56.78万 (seed 000); the budget is not classified in the seeds.
     DemoProject("B01", "人员经费", BASIC_SPENDING, wan("377.14"), wan("436.85"),
-                tuple((d, f"{int(d[5:7])} 月工资福利") for d in _MONTHLY) + (("2021-12-28", "年终绩效奖励"),)),
+                tuple((d, f"{int(d[5:7])} 月工资福利") for d in _MONTHLY) + (("2021-12-28", "年终绩效奖励"),),
+                paid_econ=_shares(("30101", "984000"), ("30102", "1203000"), ("30103", "216700"), ("30107", "520000"),
+                                  ("30108", "382000"), ("30110", "175000"), ("30113", "320000"), ("30302", "523800"),
+                                  ("30305", "44000"))),
+    # 公用经费 72.28万 budgeted and 52.83万 spent as seed 000's 基础数据表 details them.
     DemoProject("B02", "公用经费", BASIC_SPENDING, wan("72.28"), wan("52.83"),
-                tuple((d.replace("-15", "-25"), f"{int(d[5:7])} 月办公费、水电费、差旅费等") for d in _MONTHLY)),
+                tuple((d.replace("-15", "-25"), f"{int(d[5:7])} 月办公费、水电费、差旅费等") for d in _MONTHLY),
+                budget_econ=_shares(("30201", "50000"), ("30205", "10000"), ("30206", "20000"), ("30211", "15000"),
+                                    ("30231", "40000"), ("30217", "130000"), ("31002", "50000", True),
+                                    ("302", "407800")),
+                paid_econ=_shares(("30201", "9500"), ("30205", "800"), ("30206", "1000"), ("30211", "600"),
+                                  ("30231", "39600"), ("30207", "12000"), ("30213", "25000"), ("30228", "65000"),
+                                  ("30229", "32000"), ("30239", "256000"), ("30299", "68650"),
+                                  ("31002", "18150", True))),
 )
 
 # (date, project, ±amount, 文号, 原因): 90万 → 81万 on 2021-08-20, and the two 追加.
@@ -203,12 +242,9 @@ DEVIATIONS = (
     ("P05", "明察暗访以市直机关内部力量为主，支出少于预期。下一步结合工作计划细化预算。"),
 )
 
-# 部门整体支出绩效评价基础数据 of seed 000 (2021 决算数 / 预算数), in 元; the source marks a demo database.
-BASIC_DATA = {
-    "sangong_budget": wan("17"), "sangong_actual": wan("3.96"), "sangong_last_year": wan("3.78"),
-    "public_budget": wan("72.28"), "public_actual": wan("52.83"),
-    "procurement_budget": wan("5"), "procurement_actual": wan("1.82"),
-}
+# 部门整体支出绩效评价基础数据 of seed 000 that the events cannot derive (last year's), in 元; the
+# source marks a demo database. 三公, 公用经费 and 政府采购 of 2021 are derived from the payments.
+BASIC_DATA = {"sangong_last_year": wan("3.78")}
 
 
 @dataclass(frozen=True)
@@ -219,6 +255,7 @@ class DemoPayment:
     amount: Decimal
     note: str
     source: str = CURRENT
+    classification: Classification = NO_CLASSIFICATION
 
 
 def _split(total: Decimal, count: int, seed: str) -> list[Decimal]:
@@ -229,25 +266,53 @@ def _split(total: Decimal, count: int, seed: str) -> list[Decimal]:
     return [*parts, total - sum(parts, Decimal(0))]
 
 
+def _by_econ(amounts: list[Decimal], shares: tuple[EconShare, ...]) -> list[list[Decimal]]:
+    """Each payment's amount divided over the 经济分类 shares, in cents: every row adds up to its
+    payment and every column to its share (the last row and column take the rests)."""
+    total = sum(amounts, Decimal(0))
+    cents = Decimal("0.01")
+    grid = [[(a * s[1] / total).quantize(cents, rounding=ROUND_HALF_UP) for s in shares[:-1]] for a in amounts[:-1]]
+    grid = [[*row, a - sum(row, Decimal(0))] for row, a in zip(grid, amounts[:-1], strict=True)]
+    last = [s[1] - sum((row[i] for row in grid), Decimal(0)) for i, s in enumerate(shares)]
+    return [*grid, last]
+
+
 def payments() -> list[DemoPayment]:
-    """Every payment of the demo year, in date order, with department-wide voucher numbers per month."""
+    """Every payment of the demo year, in date order, with department-wide voucher numbers per month.
+
+    A classified project pays each date's amount as one payment per 经济分类 款."""
     rows = []
     for p in PROJECTS:
-        for (on, note), amount in zip(p.payments, _split(p.executed, len(p.payments), p.code), strict=True):
-            rows.append((date.fromisoformat(on), p.code, note, amount.quantize(Decimal("0.01"))))
+        amounts = [a.quantize(Decimal("0.01")) for a in _split(p.executed, len(p.payments), p.code)]
+        grid = _by_econ(amounts, p.paid_econ) if p.paid_econ else [[a] for a in amounts]
+        for (on, note), parts in zip(p.payments, grid, strict=True):
+            for share, amount in zip(p.paid_econ or ((None, None, False),), parts, strict=True):
+                econ, _, procurement = share
+                what = Classification(econ, p.func, procurement=procurement) if econ else NO_CLASSIFICATION
+                rows.append((date.fromisoformat(on), p.code, f"{note}：{econ_name(econ)}" if econ else note, amount,
+                             what))
     rows.sort(key=lambda r: (r[0], r[1]))
     numbered, seq = [], {}
-    for on, code, note, amount in rows:
+    for on, code, note, amount, what in rows:
         seq[on.month] = seq.get(on.month, 0) + 1
-        numbered.append(DemoPayment(code, f"记-{on:%Y%m}-{seq[on.month]:03d}", on, amount, note))
+        numbered.append(DemoPayment(code, f"记-{on:%Y%m}-{seq[on.month]:03d}", on, amount, note,
+                                    classification=what))
     return numbered
+
+
+def approvals(p: DemoProject) -> list[tuple[Decimal, Classification]]:
+    """The 年初预算 approvals of a project: one per 经济分类 share, or one unclassified."""
+    if not p.budget_econ:
+        return [(p.initial, NO_CLASSIFICATION)] if p.initial else []
+    return [(amount, Classification(econ, p.func, procurement=procurement)) for econ, amount, procurement in p.budget_econ]
 
 
 def budget_rows() -> list[dict]:
     """The year's approvals and adjustments, as the budget import file lists them."""
-    rows = [{"项目编号": p.code, "类型": "年初预算", "金额": fmt_yuan(p.initial), "资金来源": CURRENT,
-             "文号": APPROVAL_DOC, "日期": APPROVED.isoformat(), "原因": "年初预算批复"}
-            for p in PROJECTS if p.initial]
+    rows = [{"项目编号": p.code, "类型": "年初预算", "金额": fmt_yuan(amount), "资金来源": CURRENT,
+             "文号": APPROVAL_DOC, "日期": APPROVED.isoformat(), "原因": "年初预算批复", "经济分类": what.econ,
+             "功能分类": what.func, "是否政府采购": "是" if what.procurement else ""}
+            for p in PROJECTS for amount, what in approvals(p)]
     for on, code, amount, doc, reason in ADJUSTMENTS:
         rows.append({"项目编号": code, "类型": "追加" if amount > 0 else "调减", "金额": fmt_yuan(abs(amount)),
                      "资金来源": CURRENT, "文号": doc, "日期": on, "原因": reason})
@@ -272,9 +337,9 @@ def _timeline(bpt: Bpt, operator: str) -> list[tuple[date, Callable[[], object]]
     app = bpt.app
     steps: list[tuple[date, Callable[[], object]]] = []
     for p in PROJECTS:
-        if p.initial:
-            steps.append((APPROVED, lambda p=p: app.approve(p.code, YEAR, p.initial, doc=APPROVAL_DOC, on=APPROVED,
-                                                            operator=operator)))
+        for amount, what in approvals(p):
+            steps.append((APPROVED, lambda p=p, a=amount, w=what: app.approve(
+                p.code, YEAR, a, doc=APPROVAL_DOC, on=APPROVED, operator=operator, classification=w)))
     codes: dict[DemoIndicator, str] = {}  # indicator -> its code, filled in when declared
     for ind in INDICATORS:
         steps.append((APPROVED, lambda ind=ind: _declare(app, ind, codes, operator)))
@@ -284,7 +349,8 @@ def _timeline(bpt: Bpt, operator: str) -> list[tuple[date, Callable[[], object]]
             c, YEAR, a, doc=d, on=w, reason=r, operator=operator)))
     for pay in payments():
         steps.append((pay.on, lambda pay=pay: app.pay(pay.project, YEAR, pay.amount, voucher=pay.voucher, on=pay.on,
-                                                      source=pay.source, operator=operator, note=pay.note)))
+                                                      source=pay.source, operator=operator, note=pay.note,
+                                                      classification=pay.classification)))
     for ind in INDICATORS:
         for on, actual in ind.progress:
             when = date.fromisoformat(on)

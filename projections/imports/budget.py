@@ -2,8 +2,9 @@
 
 Columns: 项目编号, 类型 (年初预算 | 追加 | 调减 | 上年结转), 金额, 资金来源, 文号, 日期, 原因
 (资金来源 defaults to 当年财政拨款; 原因 is required for 追加/调减; an optional 项目名称 is
-checked against the project). A row is already recorded when the project has an event of the
-same type with the same 文号, 金额, 资金来源 and 日期 (原因, free text, is not compared).
+checked against the project), and the optional classification columns (经济分类, 功能分类, 资金性质,
+是否政府采购: a 政府采购预算). A row is already recorded when the project has an event of the same
+type with the same 文号, 金额, 经济分类, 资金来源 and 日期 (原因, free text, is not compared).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from bpt.domain.classification import Classification
 from bpt.domain.money import fmt_yuan
 from bpt.domain.project import ProjectYear
 from bpt.domain.refusal import Refusal
 from bpt.domain.text import normal
 from bpt.domain.values import CARRIED, CURRENT, check_choice
 from bpt.projections.imports.batch import Batch
+from bpt.projections.imports import classified
 from bpt.projections.imports.cells import cell_amount, cell_date, cell_source, required
 from bpt.projections.imports.result import ImportResult
 from bpt.projections.imports.table import Column, Row
@@ -33,7 +36,8 @@ _EVENTS = {INITIAL: ProjectYear.Approved, INCREASE: ProjectYear.Increased, DECRE
 
 COLUMNS = (Column("项目编号", aliases=("项目代码",)), Column("类型", aliases=("调整类型", "预算类型")), Column("金额"),
            Column("资金来源", required=False), Column("文号", aliases=("批复文号",)), Column("日期", aliases=("生效日期",)),
-           Column("原因", required=False, aliases=("调整原因", "说明")), Column("项目名称", required=False))
+           Column("原因", required=False, aliases=("调整原因", "说明")), Column("项目名称", required=False),
+           *classified.COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class BudgetRow:
     on: date
     reason: str
     name: str
+    classification: Classification
 
 
 def parse(row: Row, units: dict[str, str]) -> BudgetRow:
@@ -59,13 +64,14 @@ def parse(row: Row, units: dict[str, str]) -> BudgetRow:
     if (kind == CARRY and source != CARRIED) or (kind == INITIAL and source == CARRIED):
         raise Refusal("资金来源", f"类型{kind}与资金来源{source}不符（上年结转的资金来源是{CARRIED}）")
     return BudgetRow(row.number, normal("project", required(row["项目编号"], "项目编号")), kind, abs(amount), source,
-                     normal("doc", required(row["文号"], "文号")), cell_date(row["日期"]), row["原因"], row["项目名称"])
+                     normal("doc", required(row["文号"], "文号")), cell_date(row["日期"]), row["原因"], row["项目名称"],
+                     classified.cell_classification(row))
 
 
 def apply(batch: Batch, row: BudgetRow, operator: str, result: ImportResult) -> None:
     p = batch.project(row.project, row.name)
     documents = batch.memo(("budget", p.code), lambda: _documents(batch, p))
-    key = (_EVENTS[row.type].__name__, row.doc, row.amount)
+    key = (_EVENTS[row.type].__name__, row.doc, row.amount, row.classification.econ)
     if key in documents:
         source, on = documents[key]
         if (source, on) == (row.source, row.on):
@@ -74,20 +80,20 @@ def apply(batch: Batch, row: BudgetRow, operator: str, result: ImportResult) -> 
         raise Refusal("文号", f"{row.doc} 的{row.type} {fmt_yuan(row.amount)} 元已记录在项目 {p.code}"
                               f"（{on.isoformat()}，{source}），与本行（{row.on.isoformat()}，{row.source}）不同")
     if row.type in (INITIAL, CARRY):
-        p.approve(row.amount, row.source, row.doc, row.on, operator)
+        p.approve(row.amount, row.source, row.doc, row.on, operator, classification=row.classification)
     else:
         signed = row.amount if row.type == INCREASE else -row.amount
-        p.adjust(signed, row.source, row.doc, row.on, row.reason, operator)
+        p.adjust(signed, row.source, row.doc, row.on, row.reason, operator, classification=row.classification)
     batch.touch(p)
     documents[key] = (row.source, row.on)
     result.record(row.number, lambda: f"{p.code} {row.type} {fmt_yuan(row.amount)} 元（{row.doc}，{row.on.isoformat()}）",
                   row.type, row.amount)
 
 
-def _documents(batch: Batch, p: ProjectYear) -> dict[tuple[str, str, Decimal], tuple[str, date]]:
-    """(event type, 文号, 金额) -> (资金来源, 日期) of the budget events already stored."""
+def _documents(batch: Batch, p: ProjectYear) -> dict[tuple[str, str, Decimal, str], tuple[str, date]]:
+    """(event type, 文号, 金额, 经济分类) -> (资金来源, 日期) of the budget events already stored."""
     types = {cls.__name__ for cls in _EVENTS.values()}
-    return {(type(e).__name__, e.doc, e.amount): (e.source, e.effective_date)
+    return {(type(e).__name__, e.doc, e.amount, e.econ): (e.source, e.effective_date)
             for e in batch.app.events.get(p.id) if type(e).__name__ in types}
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bpt.domain import dept_figures as df
 from bpt.domain.department import DepartmentYear
 from bpt.domain.ledger import department_id, project_id
 from bpt.domain.money import ZERO
@@ -54,6 +55,7 @@ class ProjectFacts:
     deviations: dict[str, str]  # indicator code -> 偏差原因分析及改进措施
     execution_deviation: str
     position: int  # the last event-store position taken into account
+    flows: tuple[df.Flow, ...] = ()  # its classified money (bpt.domain.dept_figures), effective by the as-of date
 
 
 def effective_by(as_of: date | None):
@@ -88,7 +90,8 @@ def facts_from_log(logged: list[Logged], as_of: date | None = None) -> ProjectFa
         year=p.year, dept=p.dept, code=p.code, name=p.name, kind=p.kind, lines=p.figures(), sources=sources,
         indicators=[indicator_facts(i) for i in p.indicators.values()],
         deviations={c: i["deviation"] for c, i in p.indicators.items() if i["deviation"]},
-        execution_deviation=p.execution_deviation, position=logged[-1].position)
+        execution_deviation=p.execution_deviation, position=logged[-1].position,
+        flows=tuple(df.effective(df.flows(x.event for x in logged), as_of)))
 
 
 def indicator_facts(i: dict[str, Any]) -> IndicatorFacts:
@@ -116,10 +119,25 @@ PROJECT_SUMS = ("initial_budget", "carried_over", "increases", "decreases", "adj
 
 
 def department_figures(dept: DepartmentYear, projects: list[ProjectFacts]) -> dict[str, Decimal]:
-    """The named figures a department rubric may use (docs/rubrics.md); unknown ones are left out."""
+    """The named figures a department rubric may use (docs/rubrics.md); unknown ones are left out.
+
+    A department that keeps a classified ledger also has every derived figure (三公, 公用经费,
+    政府采购 …, computed from its events, in place of typed ones); one that keeps none has the
+    typed figures only, as before classification existed (so its issued snapshots re-derive)."""
     figures = {name: sum((p.lines[name] for p in projects), ZERO) for name in PROJECT_SUMS}
     for name in ("staff_quota", "staff_actual"):
         if getattr(dept, name) is not None:
             figures[name] = Decimal(getattr(dept, name))
-    figures.update((key, entry["value"]) for key, entry in dept.basic_data.items())
+    flows = [f for p in projects for f in p.flows]
+    if df.classified(flows):
+        figures.update(declared_and_derived(dept, flows)[0])
+    else:
+        figures.update((key, entry["value"]) for key, entry in dept.basic_data.items())
     return figures
+
+
+def declared_and_derived(dept: DepartmentYear, flows: list[df.Flow]) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """The department's figures by name and each one's origin (计算 / 填报): ``df.merge`` of the
+    figures derived from ``flows`` and those typed with ``bpt dept data``."""
+    declared = {key: entry["value"] for key, entry in dept.basic_data.items()}
+    return df.merge(df.figures(flows), declared, df.classified(flows))

@@ -8,11 +8,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bpt.domain.refusal import Refusal
-from bpt.projections.demo.year import PROJECTS, register_structure
+from bpt.projections.demo.year import PROJECTS, budget_rows, payments, register_structure
 from bpt.projections.imports import import_file
 from bpt.projections.audit.integrity import check_chains
 from bpt.projections.store.service import Bpt
 from tests.conftest import REPO, initialised
+
+# The demo's rows: 14 unclassified approvals and adjustments plus B02's approval by 经济分类 (8 rows
+# for one); 57 payment dates, B01's and B02's paid as one payment per 经济分类 款.
+BUDGET_ROWS, PAYMENTS = len(budget_rows()), len(payments())
 
 SAMPLES = REPO / "samples"
 FILES = (("budget", SAMPLES / "budget_2021.csv"), ("targets", SAMPLES / "targets_2021.xlsx"),
@@ -43,7 +47,7 @@ def import_all(bpt: Bpt, dry_run: bool = False) -> list:
 def test_importing_the_samples_twice_gives_the_same_state_as_once(handle):
     first = import_all(handle)
     assert [r.refused for r in first] == [[], [], []]
-    assert [r.recorded for r in first] == [14, 21, 57]
+    assert [r.recorded for r in first] == [BUDGET_ROWS, 21, PAYMENTS]
     head, once = handle.app.recorder.max_notification_id(), state(handle)
     figures = {code: f for code, (f, _, _) in once.items()}
     assert (figures["P01"]["adjusted_budget"], figures["P01"]["executed"]) == (Decimal("220000"), Decimal("154800"))
@@ -52,7 +56,8 @@ def test_importing_the_samples_twice_gives_the_same_state_as_once(handle):
     assert sum(f["executed"] for c, f in figures.items() if c.startswith("P")) == Decimal("801000")
 
     second = import_all(handle)
-    assert [(r.recorded, r.skipped_duplicates, r.refused) for r in second] == [(0, 14, []), (0, 21, []), (0, 57, [])]
+    assert [(r.recorded, r.skipped_duplicates, r.refused) for r in second] == [
+        (0, BUDGET_ROWS, []), (0, 21, []), (0, PAYMENTS, [])]
     assert handle.app.recorder.max_notification_id() == head
     assert state(handle) == once
     assert check_chains(handle) == []
@@ -62,11 +67,12 @@ def test_a_dry_run_lists_what_it_would_record_and_records_nothing(handle):
     head = handle.app.recorder.max_notification_id()
     budget, targets, payments = import_all(handle, dry_run=True)
     assert handle.app.recorder.max_notification_id() == head
-    assert budget.recorded == 14 and budget.planned[0] == (2, "P01 年初预算 260000.00 元（衡财预〔2021〕1号，2021-01-15）")
-    assert "试运行" in budget.summary[-1] and "年初预算 8 行（合计 5394200.00 元）" in budget.summary[-1]
+    assert budget.recorded == BUDGET_ROWS
+    assert budget.planned[0] == (2, "P01 年初预算 260000.00 元（衡财预〔2021〕1号，2021-01-15）")
+    assert "试运行" in budget.summary[-1] and "年初预算 15 行（合计 5394200.00 元）" in budget.summary[-1]
     assert targets.recorded == 21 and len(targets.planned) == 21
     # Without the budget recorded, every payment of the dry run is refused, with its row.
-    assert payments.recorded == 0 and len(payments.refused) == 57
+    assert payments.recorded == 0 and len(payments.refused) == PAYMENTS
     row, column, reason = payments.refused[0]
     assert (row, column) == (3, "金额") and "可用额度 0.00" in reason
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpt.domain.calendar import time_progress
+from bpt.domain.classification import Classification
 from bpt.domain.figures import EVENT_LINES, execution_rate, fold, warning_level
 from bpt.domain.money import ZERO, fmt_rate, fmt_score, fmt_yuan
 from bpt.domain.project import ProjectYear
@@ -27,6 +28,7 @@ from bpt.domain.values import BASIC_SPENDING, FUNDING_SOURCES, PROJECT_SPENDING,
 from bpt.projections.audit.rules import check_rules
 from bpt.projections.views.queries import LINES_JSON, department_rollups, indicator_rows, monthly_execution, project_rows
 from bpt.projections.views.runner import catch_up, rebuild
+from bpt.projections.store.classified import derived_figures
 from bpt.projections.store.service import Bpt
 from bpt.projections.store.sql import Sql, to_cents
 from bpt.projections.views.scores import INDICATOR_SCORES
@@ -48,12 +50,17 @@ source = st.sampled_from(FUNDING_SOURCES)
 # sides of the as-of dates (day 211 is 31 July, 212 is 1 August).
 day = st.sampled_from((0, 14, 59, 120, 181, 211, 212, 300, 364))
 cents = st.integers(1, 2_000_000)
+# 经济分类 (none, 类 and 款, 三公 among them), 资金性质 (default and two others), 政府采购.
+econ = st.sampled_from(("", "301", "30101", "302", "30201", "30217", "30231", "303", "30302", "310", "31013"))
+classification = st.builds(Classification, econ=econ, func=st.sampled_from(("", "2013101", "20131")),
+                           fund_type=st.sampled_from(("一般公共预算", "政府性基金预算", "财政专户管理资金")),
+                           procurement=st.booleans())
 commands = st.one_of(
-    st.tuples(st.just("approve"), project, st.integers(100_000, 50_000_000), source, day),
+    st.tuples(st.just("approve"), project, st.integers(100_000, 50_000_000), source, day, classification),
     st.tuples(st.just("adjust"), project, st.integers(-1_000_000, 1_000_000), source, day),
     st.tuples(st.just("transfer"), project, project, cents, source, day),
-    st.tuples(st.just("pay"), project, cents, source, day),
-    st.tuples(st.just("pay"), project, cents, source, day),
+    st.tuples(st.just("pay"), project, cents, source, day, classification),
+    st.tuples(st.just("pay"), project, cents, source, day, classification),
     st.tuples(st.just("reverse"), project, st.integers(0, 9), day),
     st.tuples(st.just("indicator"), project, st.sampled_from(TARGETS), st.sampled_from((5, 10, 20))),
     st.tuples(st.just("actual"), project, st.integers(0, 3), st.integers(0, 2000), day),
@@ -87,8 +94,9 @@ def run(bpt: Bpt, year: int, command: tuple) -> None:
 
     try:
         if name == "approve":
-            code, c, src, d = args
-            app.approve(code, year, Decimal(c).scaleb(-2), doc=f"批{c}", on=on(d), source=src, operator=OP)
+            code, c, src, d, what = args
+            app.approve(code, year, Decimal(c).scaleb(-2), doc=f"批{c}", on=on(d), source=src, operator=OP,
+                        classification=what)
         elif name == "adjust" and args[1]:
             code, c, src, d = args
             app.adjust(code, year, Decimal(c).scaleb(-2), doc=f"调{c}", on=on(d), reason="调整", source=src, operator=OP)
@@ -96,9 +104,10 @@ def run(bpt: Bpt, year: int, command: tuple) -> None:
             a, b, c, src, d = args
             app.transfer(a, b, year, Decimal(c).scaleb(-2), doc=f"剂{c}", on=on(d), reason="调剂", source=src, operator=OP)
         elif name == "pay":
-            code, c, src, d = args
+            code, c, src, d, what = args
             n = len(app.project(year, code).payments)  # reversed payments stay: the number is new
-            app.pay(code, year, Decimal(c).scaleb(-2), voucher=f"记-{n}", on=on(d), source=src, operator=OP)
+            app.pay(code, year, Decimal(c).scaleb(-2), voucher=f"记-{n}", on=on(d), source=src, operator=OP,
+                    classification=what)
         elif name == "reverse":
             code, i, d = args
             vouchers = sorted(app.project(year, code).payments)
@@ -236,6 +245,50 @@ def check_year(bpt: Bpt, year: int, as_of: date) -> None:
             assert dept["groups"][kind]["projects"] == len(chosen)
 
 
+def check_classified(bpt: Bpt, year: int, as_of: date) -> None:
+    """Every derived department figure equals a direct sum over the events (read here attribute by
+    attribute, not through bpt.domain.dept_figures), and each 类 is the sum of its 款 and of the
+    amounts classified at the 类 itself."""
+    app = bpt.app
+    for dept in ("D0", "D1"):
+        derived, origin = derived_figures(bpt, year, dept, as_of)
+        events = [(kind, e) for code, d, kind in PROJECTS if d == dept
+                  for e in app.events.get(app.project(year, code).id)
+                  if type(e) in EVENT_LINES and e.effective_date <= as_of]
+
+        def paid(keep) -> Decimal:
+            return sum((e.amount if isinstance(e, ProjectYear.Paid) else -e.amount for kind, e in events
+                        if isinstance(e, (ProjectYear.Paid, ProjectYear.PaymentReversed)) and keep(kind, e)), ZERO)
+
+        def budgeted(keep) -> Decimal:
+            return sum((-e.amount if isinstance(e, (ProjectYear.Decreased, ProjectYear.TransferredOut)) else e.amount
+                        for kind, e in events
+                        if not isinstance(e, (ProjectYear.Paid, ProjectYear.PaymentReversed)) and keep(kind, e)), ZERO)
+
+        basic = (lambda kind, e: kind == BASIC_SPENDING)
+        sangong = ("30217", "30212", "31013", "30231")
+        assert derived["basic_executed"] == paid(basic)
+        assert derived["unclassified"] == paid(lambda kind, e: not e.econ)
+        assert derived["sangong_actual"] == paid(lambda kind, e: e.econ in sangong)
+        assert derived["sangong_budget"] == budgeted(lambda kind, e: e.econ in sangong)
+        assert derived["sangong_vehicle_running_actual"] == paid(lambda kind, e: e.econ == "30231")
+        assert derived["public_actual"] == paid(lambda kind, e: basic(kind, e) and e.econ[:3] in ("302", "310"))
+        assert derived["personnel_budget"] == budgeted(lambda kind, e: basic(kind, e) and e.econ[:3] in ("301", "303"))
+        assert derived["procurement_actual"] == paid(lambda kind, e: e.procurement)
+        assert derived["procurement_budget"] == budgeted(lambda kind, e: e.procurement)
+        funds = [k for k in derived if k.startswith("fund_actual.")]
+        assert sum((derived[k] for k in funds), ZERO) == paid(lambda kind, e: True)
+        for k in funds:
+            assert derived[k] == paid(lambda kind, e, t=k.partition(".")[2]: e.fund_type == t)
+        assert all(v == "计算" for k, v in origin.items())  # nothing typed: every figure is derived
+        for klass in {k.partition(".")[2] for k in derived if k.startswith("basic_by_econ.")} - {""}:
+            if len(klass) != 3:
+                continue
+            items = [k for k in derived if k.startswith(f"basic_by_econ.{klass}") and len(k) == len("basic_by_econ.") + 5]
+            at_class = paid(lambda kind, e, c=klass: basic(kind, e) and e.econ == c)
+            assert derived[f"basic_by_econ.{klass}"] == sum((derived[k] for k in items), ZERO) + at_class
+
+
 def check_months(bpt: Bpt, year: int, code: str) -> None:
     p = bpt.app.project(year, code)
     events = list(bpt.app.events.get(p.id))
@@ -261,6 +314,7 @@ def exercise(bpt: Bpt, steps: list[tuple], as_of_day: int, rebuild_batch: int = 
     catch_up(bpt)
     for as_of in (date(year, 1, 1) + timedelta(days=as_of_day), date(year, 7, 31), date(year, 12, 31)):
         check_year(bpt, year, as_of)
+        check_classified(bpt, year, as_of)
     check_months(bpt, year, "P0")
     live = dump(bpt)
     rebuild(bpt, batch_size=rebuild_batch)

@@ -1,16 +1,19 @@
 """The fast decoder (bpt.projections.store.stored) gives exactly the library mapper's events, for every
 event class of the domain, on both storages: same class, same attributes, same value types."""
 
+import json
 from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from bpt.domain.application import BudgetApp
+from bpt.domain.classification import Classification
 from bpt.domain.department import DepartmentYear, FiscalYear
+from bpt.domain.dept_figures import flows
 from bpt.domain.project import ProjectYear
 from bpt.domain.values import Target
 from bpt.projections.store import eventlog
@@ -49,6 +52,11 @@ def record_the_rest(app: BudgetApp) -> None:
     app.transfer("P01", "P02", YEAR, Decimal("100"), doc="解码调剂1号", on=on, reason="调剂", operator=OPERATOR)
     voucher = next(iter(app.project(YEAR, "P01").payments))
     app.reverse("P01", YEAR, voucher=voucher, reason="冲销", operator=OPERATOR, on=on)
+    # Classified facts (the demo pays and approves by 经济分类 already): a reversal carries its payment's.
+    classified = next(v for v, p in app.project(YEAR, "B02").payments.items() if p["procurement"])
+    app.reverse("B02", YEAR, voucher=classified, reason="冲销", operator=OPERATOR, on=on)
+    app.adjust("B02", YEAR, Decimal("-100"), doc="解码调减1号", on=on, reason="调减", operator=OPERATOR,
+               classification=Classification("30201", "2013101", "政府性基金预算", True))
     app.revise_target("P01", YEAR, "I01", Target.parse(">=12.5"), doc="解码指标1号", reason="调整", on=on,
                       operator=OPERATOR)
     app.issue_self_assessment(DEPT, YEAR, snapshot="S1", position=7, rubric="r", rubric_hash="h", content_hash="c",
@@ -128,3 +136,30 @@ def test_compressed_state_decodes_exactly_as_the_mapper(sqlite_url):
                               app.mapper.to_domain_event(n))
     finally:
         app.close()
+
+
+def test_events_stored_before_classification_decode_with_the_defaults(store):
+    """A payment or budget fact stored without 经济分类/功能分类/资金性质/政府采购 (as every event
+    before them was) decodes, on both paths, as 未分类, 一般公共预算, not 政府采购."""
+    app = store.app
+    decode = Decoder(app.mapper)
+    new_fields = ("econ", "func", "fund_type", "procurement")
+    seen = set()
+    for n in app.recorder.select_notifications(1, 100_000):
+        if not n.topic.endswith(("ProjectYear.Paid", "ProjectYear.Approved", "ProjectYear.PaymentReversed")):
+            continue
+        state = json.loads(n.state)
+        for name in new_fields:
+            state.pop(name, None)
+        old = json.dumps(state).encode()
+        slow = app.mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic, old))
+        fast = decode(n.topic, n.originator_id, n.originator_version, old)
+        assert same_event(fast, slow)
+        assert not set(new_fields) & set(vars(slow))  # what was stored, nothing added ...
+        assert Classification.of(slow) == Classification()  # ... and read with the defaults
+        assert (slow.econ, slow.func, slow.fund_type, slow.procurement) == ("", "", "一般公共预算", False)
+        created = next(iter(app.events.get(n.originator_id)))
+        [flow] = flows([created, slow])
+        assert (flow.econ, flow.fund_type, flow.procurement) == ("", "一般公共预算", False)
+        seen.add(type(slow).__name__)
+    assert seen == {"Paid", "Approved", "PaymentReversed"}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bpt.domain.calendar import clamp_to_year, parse_date
+from bpt.domain.classification import Classification, codes
 from bpt.domain.money import fmt_yuan, parse_amount, parse_number, parse_quantity
 from bpt.domain.refusal import Refusal
 from bpt.domain.values import CURRENT, FUNDING_SOURCES, GRADES, PROJECT_KINDS, PROJECT_SPENDING, QUALITATIVE, Target
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 # Options shared by the verbs that record a budget document.
 _SOURCE = click.option("--source", default=CURRENT, show_default=True, help="资金来源：" + "|".join(FUNDING_SOURCES))
 _CONFIRM = click.option("--confirm-duplicate", is_flag=True, help="确认同一文号同一金额的重复记录")
+
+
+def _classification_options(f):
+    """--econ, --func, --fund-type, --procurement: what a budget fact or payment says about its money."""
+    f = click.option("--procurement", is_flag=True, help="政府采购")(f)
+    f = click.option("--fund-type", "fund_type", default=None,
+                     help="预算类型（资金性质）：" + "|".join(codes().fund_types) + "（默认 一般公共预算）")(f)
+    f = click.option("--func", default=None, help="功能分类科目编码（类/款/项，如 2013101）")(f)
+    return click.option("--econ", default=None, help="经济分类：类（3 位，如 302）或款（5 位，如 30201），或科目名称")(f)
 
 
 def _document_options(f):
@@ -104,6 +114,25 @@ def dept_data(ctx, code, key, amount, year, on, origin, operator, db) -> None:
     click.echo(f"已记录 {code} {BASIC_DATA[key]} {fmt_yuan(value)} 元")
 
 
+@dept.command("figures")
+@click.argument("code", metavar="DEPT")
+@year_option
+@click.option("--as-of", "as_of", default=None, help="截至生效日期 YYYY-MM-DD（默认年末）")
+@json_option
+@db_option
+@click.pass_context
+def dept_figures(ctx, code, year, as_of, as_json, db) -> None:
+    """部门派生数字：基本支出按经济分类、人员/公用经费、三公经费、政府采购、按资金性质与功能分类（元）。"""
+    from bpt.projections.store.classified import figures_doc
+    from bpt.tui.cli.figures_text import figures_text
+
+    doc = figures_doc(session(ctx), year, code, parse_date(as_of, "--as-of") if as_of else None)
+    if as_json:
+        echo_json(doc)
+    else:
+        click.echo(figures_text(doc))
+
+
 @cli.group("project")
 def project() -> None:
     """项目（项目支出 / 基本支出）。"""
@@ -131,14 +160,17 @@ def project_add(ctx, dept_code, code, name, year, kind, on, operator, db) -> Non
 @click.argument("amount")
 @_document_options
 @_SOURCE
+@_classification_options
 @_CONFIRM
 @operator_option
 @db_option
 @click.pass_context
-def approve(ctx, project_code, amount, year, doc, on, source, confirm_duplicate, operator, db) -> None:
+def approve(ctx, project_code, amount, year, doc, on, source, econ, func, fund_type, procurement, confirm_duplicate,
+            operator, db) -> None:
     """年初预算批复（资金来源为上年结转资金时记为结转）。"""
     p = session(ctx).app.approve(project_code, year, parse_amount(amount, "金额"), doc=doc, on=parse_date(on),
-                                 source=source, operator=operator_of(operator), confirm_duplicate=confirm_duplicate)
+                                 source=source, operator=operator_of(operator), confirm_duplicate=confirm_duplicate,
+                                 classification=Classification.parse(econ, func, fund_type, procurement))
     _recorded("年初预算", p)
 
 
@@ -163,17 +195,20 @@ def carry_over(ctx, project_code, amount, year, doc, on, confirm_duplicate, oper
 @_document_options
 @click.option("--reason", required=True, help="原因")
 @_SOURCE
+@_classification_options
 @_CONFIRM
 @operator_option
 @db_option
 @click.pass_context
-def adjust(ctx, project_code, amount, year, doc, on, reason, source, confirm_duplicate, operator, db) -> None:
+def adjust(ctx, project_code, amount, year, doc, on, reason, source, econ, func, fund_type, procurement,
+           confirm_duplicate, operator, db) -> None:
     """追加（+）或调减（-）。"""
     if not str(amount).strip().startswith(("+", "-")):
         raise Refusal("金额", f"请用 +金额 表示追加、-金额 表示调减，收到“{amount}”")
     value = parse_amount(amount, "金额", signed=True)
     p = session(ctx).app.adjust(project_code, year, value, doc=doc, on=parse_date(on), reason=reason, source=source,
-                                operator=operator_of(operator), confirm_duplicate=confirm_duplicate)
+                                operator=operator_of(operator), confirm_duplicate=confirm_duplicate,
+                                classification=Classification.parse(econ, func, fund_type, procurement))
     _recorded("追加" if value > 0 else "调减", p)
 
 
@@ -203,14 +238,17 @@ def transfer(ctx, from_project, to_project, amount, year, doc, on, reason, sourc
 @click.option("--voucher", required=True, help="凭证号（同一项目年度内唯一）")
 @click.option("--date", "on", required=True, help="支出日期 YYYY-MM-DD")
 @_SOURCE
+@_classification_options
 @click.option("--note", default="", help="摘要")
 @operator_option
 @db_option
 @click.pass_context
-def pay(ctx, project_code, amount, year, voucher, on, source, note, operator, db) -> None:
-    """支出（拨付）。"""
+def pay(ctx, project_code, amount, year, voucher, on, source, econ, func, fund_type, procurement, note, operator,
+        db) -> None:
+    """支出（拨付）；--econ/--func/--fund-type/--procurement 记录其经济分类、功能分类、资金性质与政府采购。"""
     p = session(ctx).app.pay(project_code, year, parse_amount(amount, "金额"), voucher=voucher, on=parse_date(on),
-                             source=source, note=note, operator=operator_of(operator))
+                             source=source, note=note, operator=operator_of(operator),
+                             classification=Classification.parse(econ, func, fund_type, procurement))
     _recorded("支出", p)
 
 

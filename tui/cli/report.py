@@ -103,8 +103,8 @@ def _json_text(doc) -> str:
 
 
 @cli.command("explain")
-@click.argument("project")
-@click.argument("figure", type=LazyChoice("bpt.projections.audit.explain:FIGURES"))
+@click.argument("project", metavar="PROJECT|DEPT")
+@click.argument("figure", metavar="FIGURE")
 @year_option
 @click.option("--as-of", "as_of", default=None, help="截至生效日期 YYYY-MM-DD")
 @click.option("--known-at", "known_at", default=None, help="只看此时已记录的事件（YYYY-MM-DD 指当天结束，或带时刻）")
@@ -113,9 +113,23 @@ def _json_text(doc) -> str:
 @db_option
 @click.pass_context
 def explain(ctx, project, figure, year, as_of, known_at, snapshot, as_json, db) -> None:
-    """解释一个数字：产生它的事件、每步之后的累计值、所用规则。"""
+    """解释一个数字：产生它的事件、每步之后的累计值、所用规则。
+
+    项目的数字：initial_budget、adjusted_budget、executed、execution_rate、execution_score、total_score；
+    部门的派生数字（如 sangong_actual、basic_by_econ.302，见 bpt dept figures）。"""
+    from bpt.projections.audit.dept_explain import explain_department, is_department_figure
+    from bpt.projections.audit.explain import FIGURES
     from bpt.projections.audit.explain import explain as compute_explain
 
+    if figure not in FIGURES and is_department_figure(figure):
+        if known_at or snapshot:
+            raise Refusal("--known-at" if known_at else "--snapshot", "部门派生数字暂只支持 --as-of")
+        doc = explain_department(session(ctx), year, project, figure, parse_date(as_of, "--as-of") if as_of else None)
+        if as_json:
+            echo_json(doc)
+        else:
+            click.echo(department_explain_text(doc))
+        return
     doc = compute_explain(session(ctx), year, project, figure,
                           as_of=parse_date(as_of, "--as-of") if as_of else None,
                           known_at=parse_moment(known_at, "--known-at") if known_at else None, snapshot=snapshot)
@@ -140,6 +154,14 @@ def _event_table(title: str, rows: list[dict], with_value: bool) -> Table:
         t.add_row(str(r["position"]), r["label"] + flag, r["effective_date"] or "", when, who, r["doc"] or r["voucher"] or "", r["amount"] or "",
                   *((r.get("value_after") or "—",) if with_value else ()), r.get("detail") or "")
     return t
+
+
+def department_explain_text(doc: dict) -> str:
+    head = (f"{doc['dept']} {doc['name']}（{doc['year']} 年度）{doc['label']} = {doc['value'] or '无'}（{doc['origin']}）"
+            f"｜截至生效日期 {doc['as_of']}")
+    return "\n".join([head, to_text(_event_table("事件", [{**e, "detail": " ".join(
+        x for x in (e.get("econ"), e.get("func"), e.get("fund_type"), "政府采购" if e.get("procurement") else "",
+                    e.get("detail")) if x)} for e in doc["events"]], True)), f"规则：{doc['rule']}"])
 
 
 def explain_text(doc: dict) -> str:
