@@ -126,10 +126,10 @@ class Context:
 
 
 def benchmarks() -> dict[str, object]:
-    from bench import (bulk_import, close_report, explain, live_lag, rebuild, record_payment,  # noqa: PLC0415
-                       tui_overview)
+    from bench import (bulk_import, close_report, explain, live_lag, monitoring_form, rebuild,  # noqa: PLC0415
+                       record_payment, tui_overview)
 
-    modules = (record_payment, bulk_import, rebuild, live_lag, close_report, explain, tui_overview)
+    modules = (record_payment, bulk_import, rebuild, live_lag, close_report, monitoring_form, explain, tui_overview)
     return {m.NAME: m for m in modules}
 
 
