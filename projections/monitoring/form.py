@@ -54,6 +54,16 @@ def deviates(row: dict) -> bool:
     return doubted or short
 
 
+def _shown(value: Decimal | None, unit: str, target: str) -> str:
+    """全年预计完成值 as the form writes it: like an 实际完成值 (``8次``, ``7.25万元``); a rate (kept as
+    a fraction) as a percentage."""
+    if value is None:
+        return ""
+    if unit == "%":
+        return f"{fmt_number(value * 100, 2)}%"
+    return show_actual(value, "", unit, target)
+
+
 def _indicator(state, judged: tuple | None, progress: Decimal) -> tuple[dict, object]:
     """The form's row of one indicator, and its facts with the forecast in place of the actual."""
     f = state.facts
@@ -66,6 +76,7 @@ def _indicator(state, judged: tuple | None, progress: Decimal) -> tuple[dict, ob
         "actual": show_actual(f.actual, f.actual_text, f.unit, target) if (f.actual is not None or f.actual_text) else None,
         "forecast": (fmt_number(fc.value) if fc.value is not None else None) if quantitative else (
             f.actual_text or None),
+        "forecast_shown": _shown(fc.value, f.unit, target) if quantitative else (f.actual_text or ""),
         "forecast_rule": fc.rule if quantitative else None,
         "forecast_explanation": fc.explanation if quantitative else "定性指标：按评定结果",
         "judged_on": judged[0] if judged else None,

@@ -66,7 +66,7 @@ def project_grid(form: dict, p: dict, u: Units) -> Grid:
     if not p["indicators"]:
         g.add(["", "（未申报绩效指标）"], spans=[(1, 10)])
     for i in p["indicators"]:
-        r = g.add(["", i["level1"], i["level2"], i["name"], i["target"], i["actual"] or "—", i["forecast"] or "—",
+        r = g.add(["", i["level1"], i["level2"], i["name"], i["target"], i["actual"] or "—", i["forecast_shown"] or "—",
                    "是" if i["deviation"] else "否", i["cause"] or "", i["likelihood"] or "未研判", i["action"] or ""])
         g.left.update({(r, 3), (r, 10)})
     _merge_levels(g, top + 1, p["indicators"])

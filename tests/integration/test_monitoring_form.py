@@ -65,7 +65,7 @@ def test_the_worked_example_on_the_form(bpt, example):
     assert {k: i01[k] for k in ("code", "name", "target", "actual", "forecast", "likelihood", "cause", "action")} == {
         "code": "I01", "name": "培训次数", "target": "≥10次", "actual": "4次", "forecast": "8",
         "likelihood": "有可能", "cause": "经费保障", "action": "追加培训经费"}
-    assert i01["forecast_rule"] == "recorded" and i01["deviation"] is True
+    assert i01["forecast_rule"] == "recorded" and i01["deviation"] is True and i01["forecast_shown"] == "8次"
     # Not recorded, not cumulative (not a 数量指标): the latest value, unjudged.
     assert (i02["forecast"], i02["forecast_rule"], i02["likelihood"]) == ("60", "latest", None)
     # Forecast score: 执行率 51.43% of 10 → 5.14; I01 8/10 of 50 → 40; I02 60/90 of 40 → 26.67.
@@ -74,7 +74,7 @@ def test_the_worked_example_on_the_form(bpt, example):
 
     md = bpt("report", "D01", "--year", "2021", "--form", "monitoring", "--as-of", JULY, "--format", "md", db=db_url)
     assert md.returncode == 0, md.stderr
-    for shown in ("项目支出绩效运行监控表", "1-7月执行数", "全年预计执行数", "51.43", "≥10次", "4次", "| 8 |",
+    for shown in ("项目支出绩效运行监控表", "1-7月执行数", "全年预计执行数", "51.43", "≥10次", "4次", "| 8次 |",
                   "有可能", "经费保障", "追加培训经费", "红色预警"):
         assert shown in md.stdout, shown
 
