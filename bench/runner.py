@@ -126,10 +126,11 @@ class Context:
 
 
 def benchmarks() -> dict[str, object]:
-    from bench import (bulk_import, cli_startup, close_report, explain, live_lag, rebuild,  # noqa: PLC0415
-                       record_payment, tui_overview)
+    from bench import (bulk_import, cli_startup, close_report, explain, live_lag, monitoring_form,  # noqa: PLC0415
+                       rebuild, record_payment, tui_overview)
 
-    modules = (record_payment, bulk_import, rebuild, live_lag, close_report, explain, tui_overview, cli_startup)
+    modules = (record_payment, bulk_import, rebuild, live_lag, close_report, monitoring_form, explain, tui_overview,
+               cli_startup)
     return {m.NAME: m for m in modules}
 
 

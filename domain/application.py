@@ -365,6 +365,15 @@ class BudgetApp(Application[UUID]):
 
         return self.retry(attempt)
 
+    def forecast_execution(self, project: str, year: int, *, as_of: date, executed: Decimal, reason: str,
+                           operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.forecast_execution(as_of, executed, reason, operator))
+
+    def forecast_indicator(self, project: str, year: int, indicator: str, *, as_of: date, value: Decimal | None,
+                           likelihood: str, cause: str, action: str, operator: str) -> ProjectYear:
+        return self._change_project(year, project, lambda p: p.forecast_indicator(
+            indicator, as_of, value, likelihood, cause, action, operator))
+
     # -- rubric, year-end, monitoring -------------------------------------------------
 
     def adopt_rubric(self, dept: str, year: int, rubric: Rubric, *, operator: str, on: date | None = None) -> bool:

@@ -16,7 +16,7 @@ from bpt.domain.money import ZERO, check_amount, check_number, fmt_yuan
 from bpt.domain.refusal import Refusal
 from bpt.domain.text import normal
 from bpt.domain.rubric import Rubric, check_assessment
-from bpt.domain.values import CARRIED, QUALITATIVE, Target
+from bpt.domain.values import CARRIED, CAUSES, CERTAIN, LIKELIHOODS, QUALITATIVE, Target, check_choice
 
 # The budget lines of a project, each kept per funding source.
 INITIAL = "initial_budget"
@@ -238,6 +238,23 @@ class ProjectYear(Ledger):
         def apply(self, p: ProjectYear) -> None:
             p.warnings = {**p.warnings, self.as_of.isoformat(): self.level}
 
+    class IndicatorForecast(Ledger.Event):
+        """绩效运行监控: the department's judgement of an indicator at ``as_of`` (全年预计完成值,
+        完成目标可能性, 偏差原因 and 纠偏措施); the latest judgement at or before a date is in force."""
+
+        indicator: str
+        as_of: date
+        value: Decimal | None
+        likelihood: str
+        cause: str
+        action: str
+
+    class ExecutionForecast(Ledger.Event):
+        """绩效运行监控: the department's 全年预计执行数 at ``as_of``."""
+
+        as_of: date
+        executed: Decimal
+        reason: str
 
     # -- creation ---------------------------------------------------------------------
 
@@ -427,6 +444,40 @@ class ProjectYear(Ledger):
         self.trigger_event(self.WarningRaised, as_of=as_of, level=level, execution_rate=rate, time_progress=progress,
                            effective_date=as_of, operator=operator)
         return True
+
+    def executed_by(self, as_of: date) -> Decimal:
+        """执行数 of the payments effective on or before ``as_of`` (a reversed payment counts nothing)."""
+        return sum((p["amount"] for p in self.payments.values() if p["date"] <= as_of and not p["reversed"]), ZERO)
+
+    def forecast_execution(self, as_of: date, executed: Decimal, reason: str, operator: str) -> None:
+        """Record the 全年预计执行数: not below what is executed by ``as_of``, nor above 全年预算数."""
+        check_in_year(as_of, self.year, "截至日期")
+        check_amount(executed, "全年预计执行数")
+        already = self.executed_by(as_of)
+        if executed < already:
+            raise Refusal("全年预计执行数", f"{fmt_yuan(executed)} 元低于截至 {as_of.isoformat()} 已执行的 "
+                                       f"{fmt_yuan(already)} 元")
+        self.trigger_event(self.ExecutionForecast, as_of=as_of, executed=executed, reason=reason.strip(),
+                           effective_date=as_of, operator=operator)
+
+    def forecast_indicator(self, code: str, as_of: date, value: Decimal | None, likelihood: str, cause: str,
+                           action: str, operator: str) -> None:
+        """Record a monitoring judgement; 偏差原因 and 纠偏措施 are required unless 确定能."""
+        self.indicator(code)
+        check_in_year(as_of, self.year, "截至日期")
+        check_choice(likelihood, LIKELIHOODS, "完成目标可能性")
+        if cause:
+            check_choice(cause, CAUSES, "偏差原因")
+        if likelihood != CERTAIN and not cause:
+            raise Refusal("偏差原因", f"完成目标可能性为“{likelihood}”时必须选择偏差原因（{'、'.join(CAUSES)}）")
+        if likelihood != CERTAIN and not action.strip():
+            raise Refusal("纠偏措施", f"完成目标可能性为“{likelihood}”时必须填写纠偏措施")
+        if value is not None:
+            check_number(value, "全年预计完成值")
+            if value < 0:
+                raise Refusal("全年预计完成值", "不能为负数")
+        self.trigger_event(self.IndicatorForecast, indicator=code, as_of=as_of, value=value, likelihood=likelihood,
+                           cause=cause, action=action.strip(), effective_date=as_of, operator=operator)
 
     # -- indicator commands -----------------------------------------------------------
 

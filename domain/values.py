@@ -24,6 +24,11 @@ PROJECT_KINDS = (PROJECT_SPENDING, BASIC_SPENDING)
 # 定性指标等级 and the share of the weight each band allows (DOMAIN.md defaults)
 GRADES = ("达成", "部分达成", "未达成")
 
+# 绩效运行监控表: 完成目标可能性 and 偏差原因 (原因分析) as the official form lists them
+CERTAIN = "确定能"
+LIKELIHOODS = (CERTAIN, "有可能", "完全不可能")
+CAUSES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+
 # 比较方式
 HIGHER = ">="
 LOWER = "<="

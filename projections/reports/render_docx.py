@@ -131,10 +131,15 @@ def _grid(doc: Document, g: Grid, previous: Grid | None) -> None:
 
 
 def build_document(report: dict, unit: str = "万元") -> Document:
+    return document_of(grids(report, unit))
+
+
+def document_of(tables: list[Grid]) -> Document:
+    """A document of ``tables``, each on its page (section) in order."""
     doc = Document()
     _styles(doc)
     previous = None
-    for g in grids(report, unit):
+    for g in tables:
         _grid(doc, g, previous)
         previous = g
     return doc
@@ -142,3 +147,7 @@ def build_document(report: dict, unit: str = "万元") -> Document:
 
 def write_docx(report: dict, path: str, unit: str = "万元") -> None:
     save_atomically(path, build_document(report, unit).save)
+
+
+def write_tables_docx(tables: list[Grid], path: str) -> None:
+    save_atomically(path, document_of(tables).save)

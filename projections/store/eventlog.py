@@ -228,6 +228,8 @@ LABELS = {
     "ProjectYear.QualitativeAssessed": "定性评定",
     "ProjectYear.DeviationExplained": "偏差说明",
     "ProjectYear.WarningRaised": "监控预警",
+    "ProjectYear.IndicatorForecast": "指标监控研判",
+    "ProjectYear.ExecutionForecast": "预计执行数",
 }
 
 
@@ -258,6 +260,10 @@ _DETAILS: dict[str, Callable[[Any], str]] = {
     "QualitativeAssessed": lambda e: f"{e.indicator} {e.grade} {_value(e.score)} 分：{e.reason}",
     "DeviationExplained": lambda e: f"{e.indicator or '预算执行'}：{e.text}",
     "WarningRaised": lambda e: f"{e.as_of.isoformat()} {e.level}",
+    "IndicatorForecast": lambda e: (f"{e.indicator} 截至 {e.as_of.isoformat()}：预计 "
+                                    f"{'—' if e.value is None else _value(e.value)}，{e.likelihood}"
+                                    f"{'，' + e.cause if e.cause else ''}{'，' + e.action if e.action else ''}"),
+    "ExecutionForecast": lambda e: f"截至 {e.as_of.isoformat()}：全年预计执行 {fmt_yuan(e.executed)}{'，' + e.reason if e.reason else ''}",
 }
 
 

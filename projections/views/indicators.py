@@ -29,6 +29,9 @@ TARGET = "target"
 ACTUAL = "actual"
 ASSESSMENT = "assessment"
 DEVIATION = "deviation"  # code "" is the deviation of budget execution
+# A monitoring judgement (day: its as-of date): value 全年预计完成值, grade 完成目标可能性, reason 偏差原因,
+# text 纠偏措施; code "" is the project's 全年预计执行数 (value, in 元; text its reason).
+FORECAST = "forecast"
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -46,6 +49,8 @@ class IndicatorView(EventView):
             ProjectYear.ActualRecorded: self._actual,
             ProjectYear.QualitativeAssessed: self._assessed,
             ProjectYear.DeviationExplained: self._deviation,
+            ProjectYear.IndicatorForecast: self._forecast,
+            ProjectYear.ExecutionForecast: self._execution_forecast,
         }
 
     def new_batch(self) -> dict[str, list[tuple]]:
@@ -57,8 +62,8 @@ class IndicatorView(EventView):
                                 _text(t["value"]), t["text"], e.unit, str(e.weight), position))
 
     def _fact(self, b: dict, e: Any, position: int, kind: str, **fields: Any) -> None:
-        row = {"position": position, "project_id": str(e.originator_id), "code": e.indicator, "kind": kind,
-               "day": e.effective_date.isoformat(), **fields}
+        row = {"position": position, "project_id": str(e.originator_id), "code": getattr(e, "indicator", ""),
+               "kind": kind, "day": e.effective_date.isoformat(), **fields}
         b["facts"].append(tuple(row.get(c) for c in FACTS.columns))
 
     def _revised(self, b: dict, e: Any, position: int) -> None:
@@ -74,6 +79,13 @@ class IndicatorView(EventView):
 
     def _deviation(self, b: dict, e: Any, position: int) -> None:
         self._fact(b, e, position, DEVIATION, text=e.text)
+
+    def _forecast(self, b: dict, e: Any, position: int) -> None:
+        self._fact(b, e, position, FORECAST, day=e.as_of.isoformat(), value=_text(e.value), grade=e.likelihood,
+                   reason=e.cause, text=e.action)
+
+    def _execution_forecast(self, b: dict, e: Any, position: int) -> None:
+        self._fact(b, e, position, FORECAST, day=e.as_of.isoformat(), value=str(e.executed), text=e.reason)
 
     def flush(self, sql, b: dict) -> None:
         INDICATORS.insert(sql, b["indicators"])

@@ -67,6 +67,7 @@ commands = st.one_of(
     st.tuples(st.just("assess"), project, st.integers(0, 3), st.sampled_from(SHARES), day),
     st.tuples(st.just("revise"), project, st.integers(0, 3), st.sampled_from(TARGETS), day),
     st.tuples(st.just("explain"), project, st.integers(-1, 3), day),
+    st.tuples(st.just("forecast"), project, st.integers(-1, 3), st.integers(0, 60_000_000), day),
     st.tuples(st.just("rubric"), st.sampled_from(("D0", "D1"))),
     st.tuples(st.just("carry"), project, st.integers(-500_000, 2_000_000), st.booleans()),
     st.tuples(st.just("catch_up"), st.sampled_from((1, 3, 50, 2000))),
@@ -139,6 +140,15 @@ def run(bpt: Bpt, year: int, command: tuple) -> None:
             else:
                 (d,) = rest
                 app.explain_deviation(code, year, code_i, text=f"偏差{d}", on=on(d), operator=OP)
+        elif name == "forecast":  # 绩效运行监控 judgements: in the indicator view's facts, no figure moves
+            code, i, c, d = args
+            code_i = indicator(code, i) if i >= 0 else ""
+            if code_i == "":
+                app.forecast_execution(code, year, as_of=on(d), executed=Decimal(c).scaleb(-2), reason="预计",
+                                       operator=OP)
+            elif code_i:
+                app.forecast_indicator(code, year, code_i, as_of=on(d), value=Decimal(c % 100), likelihood="有可能",
+                                       cause="经费保障", action="纠偏", operator=OP)
         elif name == "rubric":
             app.adopt_rubric(args[0], year, builtin_rubric("project-cost-level-2021"), operator=OP, on=date(year, 6, 1))
         elif name == "carry":  # bpt year open: the balance of year − 1, or (update) its change

@@ -59,6 +59,10 @@ def record_the_rest(app: BudgetApp) -> None:
                classification=Classification("30201", "2013101", "政府性基金预算", True))
     app.revise_target("P01", YEAR, "I01", Target.parse(">=12.5"), doc="解码指标1号", reason="调整", on=on,
                       operator=OPERATOR)
+    app.forecast_execution("P01", YEAR, as_of=date(YEAR, 7, 31), executed=Decimal("260000"), reason="预计",
+                           operator=OPERATOR)
+    app.forecast_indicator("P01", YEAR, "I01", as_of=date(YEAR, 7, 31), value=Decimal("2.5"), likelihood="有可能",
+                           cause="经费保障", action="纠偏", operator=OPERATOR)
     app.issue_self_assessment(DEPT, YEAR, snapshot="S1", position=7, rubric="r", rubric_hash="h", content_hash="c",
                               figures={"projects": [{"project": "P01", "executed": Decimal("1.50"), "on": on,
                                                      "rate": None, "tags": ["a", Decimal("2")]}],

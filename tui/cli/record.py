@@ -1,4 +1,4 @@
-"""Recording verbs: init, dept, project, approve, adjust, transfer, pay, reverse, indicator."""
+"""Recording verbs: init, dept, project, approve, adjust, transfer, pay, reverse, indicator, forecast."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from bpt.domain.calendar import clamp_to_year, parse_date
 from bpt.domain.classification import Classification, codes
 from bpt.domain.money import fmt_yuan, parse_amount, parse_number, parse_quantity
 from bpt.domain.refusal import Refusal
-from bpt.domain.values import CURRENT, FUNDING_SOURCES, GRADES, PROJECT_KINDS, PROJECT_SPENDING, QUALITATIVE, Target
+from bpt.domain.values import (CAUSES, CERTAIN, CURRENT, FUNDING_SOURCES, GRADES, LIKELIHOODS, PROJECT_KINDS,
+                               PROJECT_SPENDING, QUALITATIVE, Target)
 from bpt.tui.cli.base import (LazyChoice, cli, db_option, echo_json, json_option, operator_of, operator_option, session,
                               year_option)
 
@@ -398,3 +399,42 @@ def indicator_explain(ctx, project_code, indicator_code, year, text, on, operato
     session(ctx).app.explain_deviation(project_code, year, indicator_code, text=text, on=when,
                                        operator=operator_of(operator))
     click.echo(f"已记录 {project_code} {indicator_code or '预算执行'} 的偏差说明")
+
+
+@indicator.command("forecast")
+@click.argument("project_code", metavar="PROJECT")
+@click.argument("indicator_code", metavar="INDICATOR")
+@year_option
+@click.option("--as-of", "as_of", required=True, help="监控截至日期 YYYY-MM-DD")
+@click.option("--value", default=None, help="全年预计完成值（定量指标）")
+@click.option("--likelihood", required=True, help="完成目标可能性：" + "|".join(LIKELIHOODS))
+@click.option("--cause", default="", help="偏差原因：" + "|".join(CAUSES) + f"（{CERTAIN}以外必填）")
+@click.option("--action", default="", help=f"纠偏措施（{CERTAIN}以外必填）")
+@operator_option
+@db_option
+@click.pass_context
+def indicator_forecast(ctx, project_code, indicator_code, year, as_of, value, likelihood, cause, action, operator, db):
+    """绩效运行监控：记录指标的全年预计完成值、完成目标可能性、偏差原因和纠偏措施。"""
+    number = parse_quantity(value, "全年预计完成值") if value is not None else None
+    session(ctx).app.forecast_indicator(project_code, year, indicator_code, as_of=parse_date(as_of, "截至日期"),
+                                        value=number, likelihood=likelihood, cause=cause, action=action,
+                                        operator=operator_of(operator))
+    click.echo(f"已记录 {project_code} {indicator_code} 截至 {as_of} 的监控研判：{likelihood}"
+               + (f"，全年预计 {value}" if value is not None else ""))
+
+
+@cli.command("forecast")
+@click.argument("project_code", metavar="PROJECT")
+@year_option
+@click.option("--as-of", "as_of", required=True, help="监控截至日期 YYYY-MM-DD")
+@click.option("--executed", required=True, help="全年预计执行数（如 80万）")
+@click.option("--reason", default="", help="说明")
+@operator_option
+@db_option
+@click.pass_context
+def forecast(ctx, project_code, year, as_of, executed, reason, operator, db) -> None:
+    """绩效运行监控：记录项目的全年预计执行数。"""
+    amount = parse_amount(executed, "全年预计执行数", allow_zero=True)
+    session(ctx).app.forecast_execution(project_code, year, as_of=parse_date(as_of, "截至日期"), executed=amount,
+                                        reason=reason, operator=operator_of(operator))
+    click.echo(f"已记录 {project_code} 截至 {as_of} 的全年预计执行数 {fmt_yuan(amount)} 元")

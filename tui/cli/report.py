@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 FORMATS = ("json", "md", "xlsx", "docx")
+FORMS = ("tables", "monitoring")
 UNITS = ("万元", "元")
 
 
@@ -70,9 +71,16 @@ def close(ctx, dept, year, rubric, dept_rubric, operator, as_json, db) -> None:
 @click.option("--live", is_flag=True, help="按当前事件实时计算（未正式出具）")
 @_RUBRIC
 @_DEPT_RUBRIC
+@click.option("--form", type=click.Choice(FORMS), default="tables", show_default=True,
+              help="tables 自评表；monitoring 绩效运行监控表（需 --as-of）")
+@click.option("--as-of", "as_of", default=None, help="监控表数据截至日期 YYYY-MM-DD（生效日期）")
 @db_option
 @click.pass_context
-def report(ctx, dept, year, fmt, output, unit, snapshot, live, rubric, dept_rubric, db) -> None:
+def report(ctx, dept, year, fmt, output, unit, snapshot, live, rubric, dept_rubric, form, as_of, db) -> None:
+    """绩效自评表：最新快照，或尚未出具时的实时数据（标注“未正式出具”）；--form monitoring 为绩效运行监控表。"""
+    if form == "monitoring":
+        _monitoring_report(ctx, dept, year, fmt, output, unit, as_of)
+        return
     """绩效自评表：最新快照，或尚未出具时的实时数据（标注“未正式出具”）。"""
     from bpt.projections.reports.body import build_report
     from bpt.projections.reports.render_md import render_md
@@ -96,6 +104,30 @@ def report(ctx, dept, year, fmt, output, unit, snapshot, live, rubric, dept_rubr
         from bpt.projections.reports.render_docx import write_docx as write
     write(doc, path, unit)
     click.echo(f"已写入 {path}（{doc['status']}{'，快照 ' + doc['snapshot'] if doc['snapshot'] else ''}）")
+
+
+def _monitoring_report(ctx, dept, year, fmt, output, unit, as_of) -> None:
+    """``bpt report --form monitoring``: the 绩效运行监控表 at ``--as-of``."""
+    from bpt.projections.monitoring.form import monitoring_form
+    from bpt.projections.monitoring.render import monitoring_md, write_monitoring
+
+    if not as_of:
+        raise Refusal("--as-of", "绩效运行监控表需要数据截至日期（如 --as-of 2021-07-31）")
+    doc = monitoring_form(session(ctx), dept, year, parse_date(as_of, "截至日期"))
+    if fmt in ("json", "md"):
+        text = monitoring_md(doc, unit) if fmt == "md" else _json_text(doc)
+        if output:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+            click.echo(f"已写入 {output}")
+        elif fmt == "md":
+            click.echo(text, nl=False)
+        else:
+            echo_json(doc)
+        return
+    path = output or f"{dept}-{year}-绩效运行监控表.{fmt}"
+    write_monitoring(doc, path, fmt, unit)
+    click.echo(f"已写入 {path}（数据截至 {doc['as_of']}）")
 
 
 def _json_text(doc) -> str:
