@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from bpt.domain.classification import Classification as C
 from bpt.domain.department import DepartmentYear, FiscalYear
 from bpt.domain.ledger import check_texts, department_id, fiscal_year_id, project_id
 from bpt.domain.project import ProjectYear
@@ -58,15 +59,20 @@ def _adopt(d: DepartmentYear, e: Any, _: Lookup) -> None:
 
 # Event class -> the command that records it, called with the event's fields.
 RULES: dict[type, Callable[[Any, Any, Lookup], Any]] = {
-    P.Approved: lambda p, e, _: p.approve(e.amount, e.source, e.doc, e.effective_date, e.operator, True),
-    P.CarriedOver: lambda p, e, _: p.carry_over(e.amount, e.doc, e.effective_date, e.operator, True),
-    P.Increased: lambda p, e, _: p.adjust(e.amount, e.source, e.doc, e.effective_date, e.reason, e.operator, True),
-    P.Decreased: lambda p, e, _: p.adjust(-e.amount, e.source, e.doc, e.effective_date, e.reason, e.operator, True),
+    P.Approved: lambda p, e, _: p.approve(e.amount, e.source, e.doc, e.effective_date, e.operator, True, C.of(e)),
+    P.CarriedOver: lambda p, e, _: p.carry_over(e.amount, e.doc, e.effective_date, e.operator, True, C.of(e)),
+    P.CarriedForward: lambda p, e, _: p.carry_forward(
+        e.from_year, e.balances, doc=e.doc, effective_date=e.effective_date, snapshot=e.snapshot, position=e.position,
+        from_live=e.from_live, rule=e.rule, operator=e.operator),
+    P.Increased: lambda p, e, _: p.adjust(e.amount, e.source, e.doc, e.effective_date, e.reason, e.operator, True,
+                                          C.of(e)),
+    P.Decreased: lambda p, e, _: p.adjust(-e.amount, e.source, e.doc, e.effective_date, e.reason, e.operator, True,
+                                          C.of(e)),
     P.TransferredIn: lambda p, e, _: p.transfer_in(e.amount, e.source, e.doc, e.effective_date, e.reason,
                                                    e.counterpart, e.operator, True),
     P.TransferredOut: lambda p, e, _: p.transfer_out(e.amount, e.source, e.doc, e.effective_date, e.reason,
                                                      e.counterpart, e.operator, True),
-    P.Paid: lambda p, e, _: p.pay(e.amount, e.source, e.voucher, e.effective_date, e.operator, e.note),
+    P.Paid: lambda p, e, _: p.pay(e.amount, e.source, e.voucher, e.effective_date, e.operator, e.note, C.of(e)),
     P.PaymentReversed: lambda p, e, _: p.reverse(e.voucher, e.effective_date, e.reason, e.operator),
     P.IndicatorDeclared: lambda p, e, _: p.declare_indicator(e.level1, e.level2, e.name, Target.from_dict(e.target),
                                                              e.unit, e.weight, e.effective_date, e.operator),
@@ -77,6 +83,9 @@ RULES: dict[type, Callable[[Any, Any, Lookup], Any]] = {
                                                          e.operator, _rubric(p, lookup)),
     P.DeviationExplained: lambda p, e, _: p.explain_deviation(e.indicator, e.text, e.effective_date, e.operator),
     P.WarningRaised: _warning,
+    P.IndicatorForecast: lambda p, e, _: p.forecast_indicator(e.indicator, e.as_of, e.value, e.likelihood, e.cause,
+                                                              e.action, e.operator),
+    P.ExecutionForecast: lambda p, e, _: p.forecast_execution(e.as_of, e.executed, e.reason, e.operator),
     D.ProjectRegistered: lambda d, e, _: d.add_project(e.project, e.kind, e.operator, e.effective_date),
     D.StaffRecorded: lambda d, e, _: d.record_staff(e.staff_quota, e.staff_actual, e.operator, e.effective_date),
     D.BasicDataRecorded: lambda d, e, _: d.record_basic_data(e.key, e.value, e.source, e.operator, e.effective_date),

@@ -17,6 +17,7 @@ from bpt.domain.ledger import project_id
 from bpt.domain.project import ProjectYear
 from bpt.domain.replay import CREATIONS, RULES
 from bpt.projections.audit.integrity import check_chains
+from bpt.domain.ledger import _complete as complete_defaults
 from bpt.projections.audit.rules import check_rules
 from bpt.projections.audit.verify import verify
 from tests.conftest import run_bpt
@@ -36,6 +37,7 @@ def forge(bpt, code: str, event_class: type, **fields) -> int:
     app = bpt.app
     p = app.project(YEAR, code)
     fields = {"operator": "局长", "timestamp": event_class.create_timestamp(), **fields}
+    complete_defaults(event_class, fields)  # the stored event holds its defaulted fields: the chain hashes them
     fields["chain"] = link(p.chain, event_class.__name__, dict(fields, originator_id=p.id,
                                                                    originator_version=p.version + 1))
     event = event_class(originator_id=p.id, originator_version=p.version + 1, **fields)
